@@ -1,0 +1,66 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createConsole } from '../app';
+import { startBrowserHost } from '../host/browser-host';
+import { defaultDataDir, rendererBuildDir } from '../paths';
+import { UsageError, type Command } from './command';
+
+function openInBrowser(url: string): void {
+  const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  const child = spawn(opener, [url], { detached: true, stdio: 'ignore' });
+  child.on('error', () => {}); // no system browser here: the printed URL is enough
+  child.unref();
+}
+
+/** Resolves when the process is asked to stop (Ctrl-C or SIGTERM). */
+export function untilSignalled(): Promise<void> {
+  return new Promise((resolveStop) => {
+    process.once('SIGINT', () => resolveStop());
+    process.once('SIGTERM', () => resolveStop());
+  });
+}
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'Serve the console to a browser on 127.0.0.1 (the browser host)',
+  usage: [
+    'Usage: greenlight serve [--port N] [--data-dir DIR] [--open]',
+    '',
+    '  --port N        port on 127.0.0.1 (default: a random free port)',
+    '  --data-dir DIR  where the evidence database lives (default: the per-user data directory)',
+    '  --open          open the system browser at the printed URL',
+    '',
+    'Prints the console URL, with its per-launch token, on the first line.',
+  ].join('\n'),
+  async run(args) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        port: { type: 'string' },
+        'data-dir': { type: 'string' },
+        open: { type: 'boolean', default: false },
+      },
+      strict: true,
+    });
+    const port = values.port === undefined ? 0 : Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new UsageError(`--port: expected a port number 0-65535, got ${JSON.stringify(values.port)}`);
+    }
+    const rendererDir = rendererBuildDir();
+    if (!existsSync(join(rendererDir, 'index.html'))) {
+      process.stderr.write('greenlight serve: the console is not built yet; run `npm run build` first.\n');
+      return 1;
+    }
+    const app = await createConsole({ hostKind: 'browser', dataDir: values['data-dir'] ?? defaultDataDir() });
+    const host = await startBrowserHost({ rendererDir, dispatch: app.dispatch, bus: app.bus, port });
+    process.stdout.write(`${host.url}\n`);
+    process.stderr.write(`Greenlight console served on ${host.origin} (Ctrl-C stops it)\n`);
+    if (values.open) openInBrowser(host.url);
+    await untilSignalled();
+    await host.close();
+    await app.close();
+    return 0;
+  },
+};
