@@ -2,8 +2,28 @@
  * The plain lists of request and event names: all the preload imports (it runs sandboxed and must stay tiny).
  * contract.ts is checked against these lists at compile time, so they cannot drift apart.
  */
-export const requestNames = ['app.info'] as const;
-export const eventNames = ['app.progress'] as const;
+export const requestNames = [
+  'app.info',
+  'env.status',
+  'env.login',
+  'run.list',
+  'run.start',
+  'run.get',
+  'run.step',
+  'run.cancel',
+  'run.override',
+  'run.attest',
+  'run.approve',
+  'run.rollback',
+  'run.terminateBlue',
+  'journal.list',
+  'artifact.get',
+  'vault.export',
+  'vault.verify',
+  'notify.preview',
+  'notify.send',
+] as const;
+export const eventNames = ['app.progress', 'run.updated', 'journal.appended'] as const;
 
 export type RequestName = (typeof requestNames)[number];
 export type EventName = (typeof eventNames)[number];
