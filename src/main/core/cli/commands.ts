@@ -1,5 +1,11 @@
 import type { Command } from './command';
+import { probeCommand } from './probe';
 import { serveCommand } from './serve';
+import { smokeCommand } from './smoke';
 
 /** Every subcommand, in the order `greenlight --help` lists them. */
-export const commands: Command[] = [serveCommand];
+export const commands: Command[] = [
+  serveCommand,
+  smokeCommand,
+  probeCommand,
+];
