@@ -1,0 +1,179 @@
+/**
+ * bench/probe: how honest and how fast is the load gate, and does the smoke gate leave the main thread alone?
+ *
+ *   1. Accuracy: the open-loop probe at 150/s for 20 s against a fleet (a child process) with a known latency
+ *      distribution and a 1 s stall every 10 s; its p95 against the true p95 the fleet recorded (goal: within 2 %).
+ *   2. autocannon (closed loop, 10 connections, 10 s) on the same fleet in the same run: its p95 and p99.
+ *   3. The highest arrival rate the probe sustains cleanly (no errors, >= 99 % of the rate achieved, p99 send lag
+ *      <= 10 ms) against an instant route (goal: >= 2,000/s).
+ *   4. Main-thread event-loop delay p99 while a smoke run of 200 requests goes (goal <= 50 ms): newman in a child
+ *      process (the default), in a worker thread, and in-process for comparison.
+ *
+ * Run: npx tsx bench/probe.ts   (about 90 s)
+ */
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { exactPercentile } from '../src/main/core/checks/histogram';
+import { runProbe, SEND_LAG_NOTE_MS } from '../src/main/core/checks/probe';
+import { runSmoke } from '../src/main/core/checks/smoke';
+
+process.env['GREENLIGHT_LOG'] ??= 'silent';
+const require = createRequire(import.meta.url);
+
+type FleetMessage = { port?: number; latencies?: number[]; ok?: boolean };
+
+function startFleet(): Promise<{ child: ChildProcess; base: string; ask: (cmd: string) => Promise<FleetMessage> }> {
+  const child = fork(fileURLToPath(new URL('./probe-fleet.mjs', import.meta.url)), [], { execArgv: [] });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('message', (m: FleetMessage) => {
+      const ask = (cmd: string): Promise<FleetMessage> =>
+        new Promise((res) => {
+          child.once('message', (reply: FleetMessage) => res(reply));
+          child.send({ cmd });
+        });
+      resolve({ child, base: `http://127.0.0.1:${m.port}`, ask });
+    });
+  });
+}
+
+type AutocannonResult = { requests: { total: number }; latency: { p99: number; p50: number; max: number } };
+type AutocannonInstance = {
+  on(event: 'response', fn: (client: unknown, status: number, bytes: number, timeMs: number) => void): void;
+};
+type Autocannon = (
+  options: { url: string; connections: number; duration: number },
+  done: (err: Error | null, result: AutocannonResult) => void,
+) => AutocannonInstance;
+
+function runAutocannon(url: string, seconds: number): Promise<{ p95: number; p99: number; n: number }> {
+  const autocannon = require('autocannon') as Autocannon;
+  const times: number[] = [];
+  return new Promise((resolve, reject) => {
+    const instance = autocannon({ url, connections: 10, duration: seconds }, (err, result) => {
+      if (err) reject(err);
+      else resolve({ p95: exactPercentile(times, 95), p99: result.latency.p99, n: times.length });
+    });
+    instance.on('response', (_c, _s, _b, timeMs) => times.push(timeMs));
+  });
+}
+
+const pct = (a: number, b: number): string => `${(((a - b) / b) * 100).toFixed(2)} %`;
+const f1 = (n: number): string => n.toFixed(1);
+
+function collection(base: string, n: number): Record<string, unknown> {
+  const routes = ['/health', '/health/info', '/api/v1/services', '/api/v1/bookings', '/api/v1/timeline'];
+  return {
+    info: { name: `bench smoke (${n} requests)` },
+    item: Array.from({ length: n }, (_, i) => ({
+      name: `request ${i + 1}`,
+      request: { method: 'GET', url: `{{baseUrl}}${routes[i % routes.length]}` },
+      event: [
+        {
+          listen: 'test',
+          script: {
+            exec: [
+              "pm.test('status is 200', function () { pm.response.to.have.status(200); });",
+              "pm.test('reports ok', function () { pm.expect(pm.response.json().status).to.eql('ok'); });",
+            ],
+          },
+        },
+      ],
+    })),
+    variable: [{ key: 'baseUrl', value: base }],
+  };
+}
+
+type NewmanLib = {
+  run(options: Record<string, unknown>, done: (err: Error | null) => void): void;
+};
+
+/** monitorEventLoopDelay records the whole timer interval, so the sampling resolution is taken off. */
+const RESOLUTION_MS = 2;
+async function loopDelayDuring(work: () => Promise<unknown>): Promise<{ p99: number; max: number }> {
+  const h = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+  h.enable();
+  await work();
+  h.disable();
+  return {
+    p99: Math.max(0, h.percentile(99) / 1e6 - RESOLUTION_MS),
+    max: Math.max(0, h.max / 1e6 - RESOLUTION_MS),
+  };
+}
+
+async function main(): Promise<void> {
+  const fleet = await startFleet();
+  const out = (line: string): void => void process.stdout.write(`${line}\n`);
+  out(`fleet (child process) on ${fleet.base}; ${process.version}`);
+
+  // 1. Accuracy against the known distribution with stalls.
+  await fleet.ask('reset');
+  const probe = await runProbe({ url: `${fleet.base}/known`, ratePerSec: 150, durationSec: 20, timeoutMs: 5000 });
+  const truth = (await fleet.ask('stats')).latencies ?? [];
+  const trueP95 = exactPercentile(truth, 95);
+  out('');
+  out('1. accuracy (150/s for 20 s, 1 s stall every 10 s)');
+  out(`   true p95 (fleet-side)      ${f1(trueP95)} ms  (${truth.length} requests; true p50 ${f1(exactPercentile(truth, 50))} ms, p99 ${f1(exactPercentile(truth, 99))} ms)`);
+  out(`   probe p95                  ${f1(probe.latency.p95Ms)} ms  (${probe.samples} samples; p50 ${f1(probe.latency.p50Ms)}, p99 ${f1(probe.latency.p99Ms)})`);
+  out(`   probe vs true              ${pct(probe.latency.p95Ms, trueP95)}  (goal within 2 %)  verdict: ${probe.passed ? 'PASS' : 'FAIL'}`);
+
+  // 2. autocannon on the same fleet.
+  await fleet.ask('reset');
+  const ac = await runAutocannon(`${fleet.base}/known`, 10);
+  const acTruth = (await fleet.ask('stats')).latencies ?? [];
+  out('');
+  out('2. autocannon (closed loop, 10 connections, 10 s) on the same fleet');
+  out(`   autocannon p95             ${f1(ac.p95)} ms  (p99 ${f1(ac.p99)} ms, ${ac.n} requests)`);
+  out(`   open-loop true p95         ${f1(trueP95)} ms  -> autocannon under-reports it ${f1(trueP95 / Math.max(ac.p95, 0.001))}x`);
+  out(`   fleet-side p95 of autocannon's own requests ${f1(exactPercentile(acTruth, 95))} ms (few arrive during a stall)`);
+
+  // 3. Highest clean arrival rate against an instant route.
+  out('');
+  out(`3. highest clean arrival rate (3 s per step; clean = 0 errors, >= 99 % achieved, p99 send lag <= ${SEND_LAG_NOTE_MS} ms)`);
+  let best = 0;
+  for (const rate of [1000, 1500, 2000, 2500, 3000, 4000, 5000]) {
+    const r = await runProbe({ url: `${fleet.base}/fast`, ratePerSec: rate, durationSec: 3, timeoutMs: 5000 });
+    const clean =
+      r.requests.errors === 0 && r.schedule.achievedRatePerSec >= rate * 0.99 && r.schedule.sendLagP99Ms <= SEND_LAG_NOTE_MS;
+    if (clean && rate > best) best = rate;
+    out(
+      `   ${String(rate).padStart(5)}/s  achieved ${f1(r.schedule.achievedRatePerSec).padStart(7)}/s  lag p99 ${f1(r.schedule.sendLagP99Ms).padStart(6)} ms  ` +
+        `p50 ${f1(r.latency.p50Ms).padStart(6)} ms  p95 ${f1(r.latency.p95Ms).padStart(6)} ms  errors ${r.requests.errors}  ${clean ? 'clean' : 'NOT clean'}`,
+    );
+  }
+  out(`   highest clean rate         ${best}/s  (goal >= 2000/s)`);
+
+  // 4. Event-loop delay while the smoke gate runs 200 requests.
+  out('');
+  out('4. main-thread event-loop delay while a 200-request smoke run goes (delay 0 between requests: the worst case)');
+  const smokeCollection = collection(fleet.base, 200);
+  const idle = await loopDelayDuring(() => new Promise((r) => setTimeout(r, 3000)));
+  out(`   idle baseline (3 s)        p99 ${f1(idle.p99).padStart(6)} ms  max ${f1(idle.max).padStart(6)} ms`);
+  for (const isolation of ['process', 'worker'] as const) {
+    let passed = false;
+    let ms = 0;
+    const d = await loopDelayDuring(async () => {
+      const r = await runSmoke({ collection: smokeCollection, baseUrl: fleet.base, delayRequestMs: 0, isolation });
+      passed = r.passed && r.total === 200;
+      ms = r.durationMs;
+    });
+    out(`   newman in a ${isolation === 'process' ? 'child process' : 'worker thread'}   p99 ${f1(d.p99).padStart(6)} ms  max ${f1(d.max).padStart(6)} ms  (run ${ms} ms, ${passed ? '200/200 passed' : 'FAILED'})`);
+  }
+  const inProcess = await loopDelayDuring(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const newman = require('newman') as NewmanLib;
+        newman.run({ collection: smokeCollection, envVar: [{ key: 'baseUrl', value: fleet.base }] }, (err) =>
+          err ? reject(err) : resolve(),
+        );
+      }),
+  );
+  out(`   newman in-process (avoid)  p99 ${f1(inProcess.p99).padStart(6)} ms  max ${f1(inProcess.max).padStart(6)} ms  (goal <= 50 ms)`);
+
+  fleet.child.disconnect();
+}
+
+await main();
