@@ -1,0 +1,102 @@
+export {
+  createAwsSession,
+  defaultTimeouts,
+  profileUsesSso,
+  type AwsSession,
+  type AwsSessionOptions,
+  type AwsTimeouts,
+  type CallOptions,
+  type Called,
+  type CallerIdentity,
+  type ClientOf,
+  type SdkOf,
+  type StaticCredentials,
+} from './session';
+export {
+  awsErrorDetail,
+  classifyCredentialsError,
+  loginCommandFor,
+  toAwsAppError,
+  type AwsCallMeta,
+  type AwsErrorDetail,
+  type AwsServiceName,
+  type SsoState,
+} from './errors';
+export { awsCliAvailable, runSsoLogin, type SsoLogin } from './sso';
+export * from './model';
+export {
+  checkAlarms,
+  checkIdentity,
+  checkImage,
+  checkNoActiveDeployment,
+  checkSecrets,
+  listDeployments,
+  parseSecretValueFrom,
+  readDeploymentGroup,
+  type ActiveDeploymentFacts,
+  type AlarmFacts,
+  type DeploymentGroupSettings,
+  type IdentityFacts,
+  type ImageFacts,
+  type PrecheckResult,
+  type SecretFacts,
+} from './prechecks';
+export {
+  buildAppSpec,
+  describeTaskDefinition,
+  imageWithTag,
+  registerInputWithImage,
+  registerTaskDefinitionWithImage,
+  tagOfImage,
+  type AppSpec,
+  type CurrentTaskDefinition,
+  type RegisteredTaskDefinition,
+} from './task-definition';
+export {
+  appSpecFor,
+  continueDeployment,
+  createDeployment,
+  deploymentDescription,
+  getDeployment,
+  getEcsTarget,
+  reconcileCreatedDeployment,
+  redeployLastKnownGood,
+  resolveLastKnownGood,
+  runIdOfDescription,
+  stopDeployment,
+  type CreateDeploymentRequest,
+  type CreatedDeployment,
+  type LastKnownGood,
+  type Override,
+  type ReconcileResult,
+  type StopResult,
+  type WaitType,
+} from './deployments';
+export {
+  baseInterval,
+  defaultPacing,
+  nextPollDelay,
+  phaseOf,
+  watchTimeoutMs,
+  type PollPacing,
+  type PollState,
+  type WatchPhase,
+} from './poll-interval';
+export {
+  watchDeployment,
+  type Countdown,
+  type DeploymentObservation,
+  type DeploymentWatch,
+  type OutOfBand,
+  type OwnAction,
+  type WatchOptions,
+  type WatchOutcome,
+} from './watch';
+export {
+  codeDeployEcsDriver,
+  stopAndFollowRollback,
+  type DeploymentDriver,
+  type PrecheckReport,
+  type RollbackOutcome,
+} from './driver';
+export { runPreflight, type PreflightCheck, type PreflightReport } from './preflight';
