@@ -2,10 +2,12 @@ import type { Command } from './command';
 import { probeCommand } from './probe';
 import { serveCommand } from './serve';
 import { smokeCommand } from './smoke';
+import { verifyCommand } from './verify';
 
 /** Every subcommand, in the order `greenlight --help` lists them. */
 export const commands: Command[] = [
   serveCommand,
   smokeCommand,
   probeCommand,
+  verifyCommand,
 ];

@@ -1,0 +1,51 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { verifyBundle } from '../vault/verify';
+import type { BundleReport } from '../vault/verify';
+import { UsageError } from './command';
+import type { Command } from './command';
+
+/** The one-line verdict printed when a bundle holds. */
+export function summarizeBundle(report: BundleReport): string {
+  const run = report.runId === null ? 'unknown run' : `run ${report.runId}`;
+  const what = [report.environment, report.version, report.outcome]
+    .filter((v) => v !== null)
+    .join(' ');
+  return `OK ${report.path}: ${run}${what === '' ? '' : ` (${what})`}, ${report.files} files, ${report.entries} journal entries, chain head ${report.chainHead ?? '-'}; every hash matches.`;
+}
+
+export const verifyCommand: Command = {
+  name: 'verify',
+  summary: 'Verify a release bundle (folder or zip) offline: every file hash and the journal chain',
+  usage: [
+    'Usage: greenlight verify <bundle folder or zip> [--json]',
+    '',
+    '  --json   print the full report as JSON',
+    '',
+    'Recomputes the SHA-256 of every file against manifest.json and SHA256SUMS, and the journal.jsonl hash chain.',
+    'Exits 0 with a one-line summary when everything holds; exits 1 listing every modified, missing or extra',
+    'file and the first broken link of the chain. The same check as `sha256sum -c SHA256SUMS`, plus the chain.',
+  ].join('\n'),
+  async run(args) {
+    const { values, positionals } = parseArgs({
+      args,
+      options: { json: { type: 'boolean', default: false } },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (positionals.length !== 1 || positionals[0] === undefined) {
+      throw new UsageError('expected exactly one bundle folder or zip');
+    }
+    const report = await verifyBundle(resolve(positionals[0]));
+    if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    if (report.ok) {
+      if (!values.json) process.stdout.write(summarizeBundle(report) + '\n');
+      return 0;
+    }
+    const lines = report.problems.map((p) => `  ${p.message}`);
+    process.stderr.write(
+      `FAILED ${report.path}: ${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}\n${lines.join('\n')}\n`,
+    );
+    return 1;
+  },
+};
