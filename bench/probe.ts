@@ -25,8 +25,14 @@ const require = createRequire(import.meta.url);
 
 type FleetMessage = { port?: number; latencies?: number[]; ok?: boolean };
 
-function startFleet(): Promise<{ child: ChildProcess; base: string; ask: (cmd: string) => Promise<FleetMessage> }> {
-  const child = fork(fileURLToPath(new URL('./probe-fleet.mjs', import.meta.url)), [], { execArgv: [] });
+function startFleet(): Promise<{
+  child: ChildProcess;
+  base: string;
+  ask: (cmd: string) => Promise<FleetMessage>;
+}> {
+  const child = fork(fileURLToPath(new URL('./probe-fleet.mjs', import.meta.url)), [], {
+    execArgv: [],
+  });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('message', (m: FleetMessage) => {
@@ -40,16 +46,25 @@ function startFleet(): Promise<{ child: ChildProcess; base: string; ask: (cmd: s
   });
 }
 
-type AutocannonResult = { requests: { total: number }; latency: { p99: number; p50: number; max: number } };
+type AutocannonResult = {
+  requests: { total: number };
+  latency: { p99: number; p50: number; max: number };
+};
 type AutocannonInstance = {
-  on(event: 'response', fn: (client: unknown, status: number, bytes: number, timeMs: number) => void): void;
+  on(
+    event: 'response',
+    fn: (client: unknown, status: number, bytes: number, timeMs: number) => void,
+  ): void;
 };
 type Autocannon = (
   options: { url: string; connections: number; duration: number },
   done: (err: Error | null, result: AutocannonResult) => void,
 ) => AutocannonInstance;
 
-function runAutocannon(url: string, seconds: number): Promise<{ p95: number; p99: number; n: number }> {
+function runAutocannon(
+  url: string,
+  seconds: number,
+): Promise<{ p95: number; p99: number; n: number }> {
   const autocannon = require('autocannon') as Autocannon;
   const times: number[] = [];
   return new Promise((resolve, reject) => {
@@ -65,7 +80,13 @@ const pct = (a: number, b: number): string => `${(((a - b) / b) * 100).toFixed(2
 const f1 = (n: number): string => n.toFixed(1);
 
 function collection(base: string, n: number): Record<string, unknown> {
-  const routes = ['/health', '/health/info', '/api/v1/services', '/api/v1/bookings', '/api/v1/timeline'];
+  const routes = [
+    '/health',
+    '/health/info',
+    '/api/v1/services',
+    '/api/v1/bookings',
+    '/api/v1/timeline',
+  ];
   return {
     info: { name: `bench smoke (${n} requests)` },
     item: Array.from({ length: n }, (_, i) => ({
@@ -93,7 +114,9 @@ type NewmanLib = {
 
 /** monitorEventLoopDelay records the whole timer interval, so the sampling resolution is taken off. */
 const RESOLUTION_MS = 2;
-async function loopDelayDuring(work: () => Promise<unknown>): Promise<{ p99: number; max: number }> {
+async function loopDelayDuring(
+  work: () => Promise<unknown>,
+): Promise<{ p99: number; max: number }> {
   const h = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   h.enable();
   await work();
@@ -111,14 +134,25 @@ async function main(): Promise<void> {
 
   // 1. Accuracy against the known distribution with stalls.
   await fleet.ask('reset');
-  const probe = await runProbe({ url: `${fleet.base}/known`, ratePerSec: 150, durationSec: 20, timeoutMs: 5000 });
+  const probe = await runProbe({
+    url: `${fleet.base}/known`,
+    ratePerSec: 150,
+    durationSec: 20,
+    timeoutMs: 5000,
+  });
   const truth = (await fleet.ask('stats')).latencies ?? [];
   const trueP95 = exactPercentile(truth, 95);
   out('');
   out('1. accuracy (150/s for 20 s, 1 s stall every 10 s)');
-  out(`   true p95 (fleet-side)      ${f1(trueP95)} ms  (${truth.length} requests; true p50 ${f1(exactPercentile(truth, 50))} ms, p99 ${f1(exactPercentile(truth, 99))} ms)`);
-  out(`   probe p95                  ${f1(probe.latency.p95Ms)} ms  (${probe.samples} samples; p50 ${f1(probe.latency.p50Ms)}, p99 ${f1(probe.latency.p99Ms)})`);
-  out(`   probe vs true              ${pct(probe.latency.p95Ms, trueP95)}  (goal within 2 %)  verdict: ${probe.passed ? 'PASS' : 'FAIL'}`);
+  out(
+    `   true p95 (fleet-side)      ${f1(trueP95)} ms  (${truth.length} requests; true p50 ${f1(exactPercentile(truth, 50))} ms, p99 ${f1(exactPercentile(truth, 99))} ms)`,
+  );
+  out(
+    `   probe p95                  ${f1(probe.latency.p95Ms)} ms  (${probe.samples} samples; p50 ${f1(probe.latency.p50Ms)}, p99 ${f1(probe.latency.p99Ms)})`,
+  );
+  out(
+    `   probe vs true              ${pct(probe.latency.p95Ms, trueP95)}  (goal within 2 %)  verdict: ${probe.passed ? 'PASS' : 'FAIL'}`,
+  );
 
   // 2. autocannon on the same fleet.
   await fleet.ask('reset');
@@ -127,17 +161,30 @@ async function main(): Promise<void> {
   out('');
   out('2. autocannon (closed loop, 10 connections, 10 s) on the same fleet');
   out(`   autocannon p95             ${f1(ac.p95)} ms  (p99 ${f1(ac.p99)} ms, ${ac.n} requests)`);
-  out(`   open-loop true p95         ${f1(trueP95)} ms  -> autocannon under-reports it ${f1(trueP95 / Math.max(ac.p95, 0.001))}x`);
-  out(`   fleet-side p95 of autocannon's own requests ${f1(exactPercentile(acTruth, 95))} ms (few arrive during a stall)`);
+  out(
+    `   open-loop true p95         ${f1(trueP95)} ms  -> autocannon under-reports it ${f1(trueP95 / Math.max(ac.p95, 0.001))}x`,
+  );
+  out(
+    `   fleet-side p95 of autocannon's own requests ${f1(exactPercentile(acTruth, 95))} ms (few arrive during a stall)`,
+  );
 
   // 3. Highest clean arrival rate against an instant route.
   out('');
-  out(`3. highest clean arrival rate (3 s per step; clean = 0 errors, >= 99 % achieved, p99 send lag <= ${SEND_LAG_NOTE_MS} ms)`);
+  out(
+    `3. highest clean arrival rate (3 s per step; clean = 0 errors, >= 99 % achieved, p99 send lag <= ${SEND_LAG_NOTE_MS} ms)`,
+  );
   let best = 0;
   for (const rate of [1000, 1500, 2000, 2500, 3000, 4000, 5000]) {
-    const r = await runProbe({ url: `${fleet.base}/fast`, ratePerSec: rate, durationSec: 3, timeoutMs: 5000 });
+    const r = await runProbe({
+      url: `${fleet.base}/fast`,
+      ratePerSec: rate,
+      durationSec: 3,
+      timeoutMs: 5000,
+    });
     const clean =
-      r.requests.errors === 0 && r.schedule.achievedRatePerSec >= rate * 0.99 && r.schedule.sendLagP99Ms <= SEND_LAG_NOTE_MS;
+      r.requests.errors === 0 &&
+      r.schedule.achievedRatePerSec >= rate * 0.99 &&
+      r.schedule.sendLagP99Ms <= SEND_LAG_NOTE_MS;
     if (clean && rate > best) best = rate;
     out(
       `   ${String(rate).padStart(5)}/s  achieved ${f1(r.schedule.achievedRatePerSec).padStart(7)}/s  lag p99 ${f1(r.schedule.sendLagP99Ms).padStart(6)} ms  ` +
@@ -148,30 +195,44 @@ async function main(): Promise<void> {
 
   // 4. Event-loop delay while the smoke gate runs 200 requests.
   out('');
-  out('4. main-thread event-loop delay while a 200-request smoke run goes (delay 0 between requests: the worst case)');
+  out(
+    '4. main-thread event-loop delay while a 200-request smoke run goes (delay 0 between requests: the worst case)',
+  );
   const smokeCollection = collection(fleet.base, 200);
   const idle = await loopDelayDuring(() => new Promise((r) => setTimeout(r, 3000)));
-  out(`   idle baseline (3 s)        p99 ${f1(idle.p99).padStart(6)} ms  max ${f1(idle.max).padStart(6)} ms`);
+  out(
+    `   idle baseline (3 s)        p99 ${f1(idle.p99).padStart(6)} ms  max ${f1(idle.max).padStart(6)} ms`,
+  );
   for (const isolation of ['process', 'worker'] as const) {
     let passed = false;
     let ms = 0;
     const d = await loopDelayDuring(async () => {
-      const r = await runSmoke({ collection: smokeCollection, baseUrl: fleet.base, delayRequestMs: 0, isolation });
+      const r = await runSmoke({
+        collection: smokeCollection,
+        baseUrl: fleet.base,
+        delayRequestMs: 0,
+        isolation,
+      });
       passed = r.passed && r.total === 200;
       ms = r.durationMs;
     });
-    out(`   newman in a ${isolation === 'process' ? 'child process' : 'worker thread'}   p99 ${f1(d.p99).padStart(6)} ms  max ${f1(d.max).padStart(6)} ms  (run ${ms} ms, ${passed ? '200/200 passed' : 'FAILED'})`);
+    out(
+      `   newman in a ${isolation === 'process' ? 'child process' : 'worker thread'}   p99 ${f1(d.p99).padStart(6)} ms  max ${f1(d.max).padStart(6)} ms  (run ${ms} ms, ${passed ? '200/200 passed' : 'FAILED'})`,
+    );
   }
   const inProcess = await loopDelayDuring(
     () =>
       new Promise<void>((resolve, reject) => {
         const newman = require('newman') as NewmanLib;
-        newman.run({ collection: smokeCollection, envVar: [{ key: 'baseUrl', value: fleet.base }] }, (err) =>
-          err ? reject(err) : resolve(),
+        newman.run(
+          { collection: smokeCollection, envVar: [{ key: 'baseUrl', value: fleet.base }] },
+          (err) => (err ? reject(err) : resolve()),
         );
       }),
   );
-  out(`   newman in-process (avoid)  p99 ${f1(inProcess.p99).padStart(6)} ms  max ${f1(inProcess.max).padStart(6)} ms  (goal <= 50 ms)`);
+  out(
+    `   newman in-process (avoid)  p99 ${f1(inProcess.p99).padStart(6)} ms  max ${f1(inProcess.max).padStart(6)} ms  (goal <= 50 ms)`,
+  );
 
   fleet.child.disconnect();
 }

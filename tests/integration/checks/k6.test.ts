@@ -70,7 +70,13 @@ describe('load gate through k6 (fake k6 binary)', () => {
   });
 
   it('runs k6 with --summary-export and parses its summary into the probe result (fake k6 binary)', async () => {
-    const result = await runProbe({ url: `${fleet.url}/health`, ratePerSec: 200, durationSec: 10, k6Script: script, env });
+    const result = await runProbe({
+      url: `${fleet.url}/health`,
+      ratePerSec: 200,
+      durationSec: 10,
+      k6Script: script,
+      env,
+    });
     expect(result.engine).toBe('k6');
     expect(result.passed).toBe(true);
     expect(result.samples).toBe(2000);
@@ -79,7 +85,11 @@ describe('load gate through k6 (fake k6 binary)', () => {
     expect(result.errorRate).toBeCloseTo(0.0015, 6);
     expect(result.evidence.artifacts[0]?.name).toBe('k6-summary.json');
 
-    const seen = JSON.parse(readFileSync(record, 'utf8')) as { args: string[]; BASE_URL: string; AUTH_TOKEN: string };
+    const seen = JSON.parse(readFileSync(record, 'utf8')) as {
+      args: string[];
+      BASE_URL: string;
+      AUTH_TOKEN: string;
+    };
     expect(seen.args[0]).toBe('run');
     expect(seen.args).toContain('--summary-export');
     expect(seen.args.at(-1)).toBe(script);
@@ -92,7 +102,13 @@ describe('load gate through k6 (fake k6 binary)', () => {
 
   it("fails the gate when the script's own thresholds are crossed (k6 exit 99) (fake k6 binary)", async () => {
     env['FAKE_K6_MODE'] = 'thresholds';
-    const result = await runProbe({ url: fleet.url, ratePerSec: 200, durationSec: 10, k6Script: script, env });
+    const result = await runProbe({
+      url: fleet.url,
+      ratePerSec: 200,
+      durationSec: 10,
+      k6Script: script,
+      env,
+    });
     expect(result.passed).toBe(false);
     expect(result.verdict.reasons).toEqual([
       'p95 610.0 ms is not under the 450 ms limit',

@@ -34,7 +34,11 @@ export async function closedPort(): Promise<number> {
  * A fleet that answers in `baseMs` but stalls for `stallMs` out of every `periodMs`: requests arriving during a
  * stall are held until it ends (the way a GC pause or a saturated pool looks from outside).
  */
-export async function startStallingServer(options: { baseMs: number; stallMs: number; periodMs: number }): Promise<Loopback> {
+export async function startStallingServer(options: {
+  baseMs: number;
+  stallMs: number;
+  periodMs: number;
+}): Promise<Loopback> {
   const t0 = Date.now();
   return startServer((_req, res) => {
     const phase = (Date.now() - t0) % options.periodMs;
@@ -44,7 +48,9 @@ export async function startStallingServer(options: { baseMs: number; stallMs: nu
 }
 
 /** The sandbox fleet's routes, with a handful of Postman tests, as a v2.1 collection. */
-export function smokeCollection(routes: string[] = ['/health', '/health/info', '/api/v1/services']): Record<string, unknown> {
+export function smokeCollection(
+  routes: string[] = ['/health', '/health/info', '/api/v1/services'],
+): Record<string, unknown> {
   return {
     info: {
       name: 'Loopback smoke',

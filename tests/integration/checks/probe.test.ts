@@ -19,17 +19,22 @@ async function appError(promise: Promise<unknown>): Promise<AppError> {
 }
 
 /** Closed loop: one request at a time, each timed from its own send, for `durationMs`. */
-async function sequentialP95(url: string, durationMs: number): Promise<{ p95Ms: number; samples: number }> {
+async function sequentialP95(
+  url: string,
+  durationMs: number,
+): Promise<{ p95Ms: number; samples: number }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const latencies: number[] = [];
   const end = performance.now() + durationMs;
   while (performance.now() < end) {
     const t = performance.now();
     await new Promise<void>((resolve, reject) => {
-      http.get(url, { agent }, (res) => {
-        res.resume();
-        res.on('end', () => resolve());
-      }).on('error', reject);
+      http
+        .get(url, { agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve());
+        })
+        .on('error', reject);
     });
     latencies.push(performance.now() - t);
   }
@@ -56,7 +61,13 @@ describe('open-loop load probe (loopback fleets)', () => {
     expect(result.verdict.reasons).toEqual([]);
     expect(result.passed).toBe(true);
     expect(result.engine).toBe('probe');
-    expect(result.requests).toMatchObject({ scheduled: 1250, sent: 1250, ok: 1250, errors: 0, byStatus: { '200': 1250 } });
+    expect(result.requests).toMatchObject({
+      scheduled: 1250,
+      sent: 1250,
+      ok: 1250,
+      errors: 0,
+      byStatus: { '200': 1250 },
+    });
     expect(result.samples).toBe(1250);
     expect(result.histogram.reduce((n, b) => n + b.count, 0)).toBe(1250);
     expect(result.latency.p50Ms).toBeLessThanOrEqual(result.latency.p95Ms);
@@ -78,7 +89,9 @@ describe('open-loop load probe (loopback fleets)', () => {
     expect(closed.p95Ms).toBeLessThan(450);
     expect(open.passed).toBe(false);
     expect(open.latency.p95Ms).toBeGreaterThan(450);
-    expect(open.verdict.reasons).toEqual([expect.stringContaining('is not under the 450 ms limit')]);
+    expect(open.verdict.reasons).toEqual([
+      expect.stringContaining('is not under the 450 ms limit'),
+    ]);
     expect(open.requests.errors).toBe(0);
   });
 
@@ -88,8 +101,15 @@ describe('open-loop load probe (loopback fleets)', () => {
     const result = await runProbe({ url: fleet.url, ratePerSec: 50, durationSec: 2 });
     expect(result.samples).toBe(100);
     expect(result.passed).toBe(false);
-    expect(result.verdict.reasons).toEqual([expect.stringContaining('only 100 samples: a p95 needs at least 1000')]);
-    const relaxed = await runProbe({ url: fleet.url, ratePerSec: 50, durationSec: 2, thresholds: { minSamples: 100 } });
+    expect(result.verdict.reasons).toEqual([
+      expect.stringContaining('only 100 samples: a p95 needs at least 1000'),
+    ]);
+    const relaxed = await runProbe({
+      url: fleet.url,
+      ratePerSec: 50,
+      durationSec: 2,
+      thresholds: { minSamples: 100 },
+    });
     expect(relaxed.passed).toBe(true);
   });
 
@@ -101,16 +121,27 @@ describe('open-loop load probe (loopback fleets)', () => {
       res.end();
     });
     servers.push(fleet);
-    const result = await runProbe({ url: fleet.url, ratePerSec: 200, durationSec: 2, thresholds: { minSamples: 100 } });
+    const result = await runProbe({
+      url: fleet.url,
+      ratePerSec: 200,
+      durationSec: 2,
+      thresholds: { minSamples: 100 },
+    });
     expect(result.requests.byStatus).toEqual({ '200': 380, '503': 20 });
     expect(result.errorRate).toBeCloseTo(0.05, 6);
     expect(result.passed).toBe(false);
-    expect(result.verdict.reasons).toEqual([expect.stringContaining('error rate 5.00 % is not under the 1.00 % limit')]);
+    expect(result.verdict.reasons).toEqual([
+      expect.stringContaining('error rate 5.00 % is not under the 1.00 % limit'),
+    ]);
   });
 
   it('fails, without hanging, when the fleet refuses connections', async () => {
     const port = await closedPort();
-    const result = await runProbe({ url: `http://127.0.0.1:${port}/health`, ratePerSec: 50, durationSec: 1 });
+    const result = await runProbe({
+      url: `http://127.0.0.1:${port}/health`,
+      ratePerSec: 50,
+      durationSec: 1,
+    });
     expect(result.passed).toBe(false);
     expect(result.requests.errors).toBe(50);
     expect(result.errorRate).toBe(1);
@@ -120,7 +151,12 @@ describe('open-loop load probe (loopback fleets)', () => {
   it('counts unanswered requests as timeouts at their latency so far', async () => {
     const fleet = await startServer(() => undefined);
     servers.push(fleet);
-    const result = await runProbe({ url: fleet.url, ratePerSec: 20, durationSec: 1, timeoutMs: 300 });
+    const result = await runProbe({
+      url: fleet.url,
+      ratePerSec: 20,
+      durationSec: 1,
+      timeoutMs: 300,
+    });
     expect(result.requests).toMatchObject({ sent: 20, errors: 20, timeouts: 20 });
     expect(result.samples).toBe(20);
     expect(result.errorSamples).toEqual(['no answer within 300 ms × 20']);
@@ -131,7 +167,13 @@ describe('open-loop load probe (loopback fleets)', () => {
     servers.push(fleet);
     const controller = new AbortController();
     const error = await appError(
-      runProbe({ url: fleet.url, ratePerSec: 100, durationSec: 60, signal: controller.signal, onProgress: () => controller.abort() }),
+      runProbe({
+        url: fleet.url,
+        ratePerSec: 100,
+        durationSec: 60,
+        signal: controller.signal,
+        onProgress: () => controller.abort(),
+      }),
     );
     expect(error.code).toBe('check_cancelled');
     expect(error.detail?.['sent']).toBeGreaterThan(0);

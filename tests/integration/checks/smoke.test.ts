@@ -35,7 +35,9 @@ describe('smoke gate (real newman in a child process, loopback fleet)', () => {
       }
       if (req.url === '/never') return; // holds the request open forever
       res.setHeader('content-type', 'application/json');
-      res.end(req.url === '/health/info' ? '{"version":"1.5.1","commit":"abc1234"}' : '{"ok":true}');
+      res.end(
+        req.url === '/health/info' ? '{"version":"1.5.1","commit":"abc1234"}' : '{"ok":true}',
+      );
     });
   });
   afterEach(async () => {
@@ -187,10 +189,17 @@ describe('smoke gate (real newman in a child process, loopback fleet)', () => {
     error = await appError(runSmoke({ collection: { info: { name: 'x' } }, baseUrl: fleet.url }));
     expect(error.message).toContain('collection.item is missing');
 
-    error = await appError(runSmoke({ collection: { info: { name: 'x' }, item: [{ name: 'folder', item: [] }] }, baseUrl: fleet.url }));
+    error = await appError(
+      runSmoke({
+        collection: { info: { name: 'x' }, item: [{ name: 'folder', item: [] }] },
+        baseUrl: fleet.url,
+      }),
+    );
     expect(error.message).toContain('holds no requests');
 
-    error = await appError(runSmoke({ collection: { name: 'old', requests: [{ url: 'x' }] }, baseUrl: fleet.url }));
+    error = await appError(
+      runSmoke({ collection: { name: 'old', requests: [{ url: 'x' }] }, baseUrl: fleet.url }),
+    );
     expect(error.message).toContain('Postman v1 collection');
     expect(hits).toEqual([]);
   });
@@ -199,7 +208,9 @@ describe('smoke gate (real newman in a child process, loopback fleet)', () => {
     let error = await appError(runSmoke({ collection: smokeCollection(), baseUrl: 'fleet.local' }));
     expect(error.code).toBe('invalid_input');
     expect(error.message).toContain('baseUrl');
-    error = await appError(runSmoke({ collection: smokeCollection(), baseUrl: fleet.url, delayRequestMs: -5 }));
+    error = await appError(
+      runSmoke({ collection: smokeCollection(), baseUrl: fleet.url, delayRequestMs: -5 }),
+    );
     expect(error.message).toContain('delayRequestMs');
   });
 });

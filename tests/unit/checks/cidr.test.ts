@@ -56,16 +56,44 @@ describe('CIDR math', () => {
   });
 
   it('rejects malformed addresses and CIDRs', () => {
-    for (const bad of ['', '10.8.0', '10.8.0.256', '10.8.0.0.1', '1.2.3.-1', 'a.b.c.d', '1:2:3:4:5:6:7:8:9', '1::2::3', ':::', '12345::', 'g::1', '::ffff:1.2.3']) {
+    for (const bad of [
+      '',
+      '10.8.0',
+      '10.8.0.256',
+      '10.8.0.0.1',
+      '1.2.3.-1',
+      'a.b.c.d',
+      '1:2:3:4:5:6:7:8:9',
+      '1::2::3',
+      ':::',
+      '12345::',
+      'g::1',
+      '::ffff:1.2.3',
+    ]) {
       expect(parseAddress(bad), bad).toBeUndefined();
     }
-    for (const bad of ['10.8.0.0/33', '10.8.0.0/-1', '10.8.0.0/', 'fd00::/129', 'fd00::/x', '10.8.0.0/16/2', 'vpn']) {
+    for (const bad of [
+      '10.8.0.0/33',
+      '10.8.0.0/-1',
+      '10.8.0.0/',
+      'fd00::/129',
+      'fd00::/x',
+      '10.8.0.0/16/2',
+      'vpn',
+    ]) {
       expect(parseCidr(bad), bad).toBeUndefined();
     }
   });
 
   it('agrees with node:net BlockList on a sweep of addresses and prefixes', () => {
-    const v4 = ['10.8.0.0', '10.8.255.1', '172.16.5.4', '192.168.0.1', '0.0.0.0', '255.255.255.255'];
+    const v4 = [
+      '10.8.0.0',
+      '10.8.255.1',
+      '172.16.5.4',
+      '192.168.0.1',
+      '0.0.0.0',
+      '255.255.255.255',
+    ];
     const v6 = ['fd00:8::1', 'fd00:8:ffff::', '2001:db8::1', 'fe80::abcd', '::1', 'ffff::'];
     for (const prefix of [0, 1, 7, 8, 12, 16, 23, 24, 31, 32]) {
       for (const net of v4) {
@@ -74,7 +102,9 @@ describe('CIDR math', () => {
         if (cidr === undefined) throw new Error('unparsable');
         list.addSubnet(net, prefix, 'ipv4');
         for (const address of v4) {
-          expect(inside(`${net}/${prefix}`, address), `${address} in ${net}/${prefix}`).toBe(list.check(address, 'ipv4'));
+          expect(inside(`${net}/${prefix}`, address), `${address} in ${net}/${prefix}`).toBe(
+            list.check(address, 'ipv4'),
+          );
         }
       }
     }
@@ -83,7 +113,9 @@ describe('CIDR math', () => {
         const list = new BlockList();
         list.addSubnet(net, prefix, 'ipv6');
         for (const address of v6) {
-          expect(inside(`${net}/${prefix}`, address), `${address} in ${net}/${prefix}`).toBe(list.check(address, 'ipv6'));
+          expect(inside(`${net}/${prefix}`, address), `${address} in ${net}/${prefix}`).toBe(
+            list.check(address, 'ipv6'),
+          );
         }
       }
     }

@@ -3,12 +3,27 @@ import { parseK6Summary } from '../../../src/main/core/checks/k6';
 
 /** The shape `k6 run --summary-export` writes (legacy summary export), trimmed to what Greenlight reads. */
 const summary = {
-  root_group: { name: '', path: '', id: 'd41d8cd98f00b204e9800998ecf8427e', groups: {}, checks: {} },
-  options: { summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)'], noColor: true },
+  root_group: {
+    name: '',
+    path: '',
+    id: 'd41d8cd98f00b204e9800998ecf8427e',
+    groups: {},
+    checks: {},
+  },
+  options: {
+    summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)'],
+    noColor: true,
+  },
   state: { isStdOutTTY: false, isStdErrTTY: false, testRunDurationMs: 20012.5 },
   metrics: {
     http_req_duration: {
-      avg: 48.2, min: 3.1, med: 41.7, max: 1210.4, 'p(90)': 88.9, 'p(95)': 512.6, 'p(99)': 1002.2,
+      avg: 48.2,
+      min: 3.1,
+      med: 41.7,
+      max: 1210.4,
+      'p(90)': 88.9,
+      'p(95)': 512.6,
+      'p(99)': 1002.2,
       thresholds: { 'p(95)<450': true },
     },
     // For http_req_failed "passes" counts FAILED requests (k6 #2386): 12 failed, 2988 succeeded.
@@ -23,7 +38,14 @@ describe('k6 summary parsing', () => {
   it('maps trend stats to latency figures (med is p50)', () => {
     const s = parseK6Summary(summary);
     expect(s.latency).toEqual({
-      count: 3000, minMs: 3.1, meanMs: 48.2, p50Ms: 41.7, p90Ms: 88.9, p95Ms: 512.6, p99Ms: 1002.2, maxMs: 1210.4,
+      count: 3000,
+      minMs: 3.1,
+      meanMs: 48.2,
+      p50Ms: 41.7,
+      p90Ms: 88.9,
+      p95Ms: 512.6,
+      p99Ms: 1002.2,
+      maxMs: 1210.4,
     });
     expect(s.requests).toBe(3000);
     expect(s.testRunDurationMs).toBe(20012.5);
@@ -56,7 +78,11 @@ describe('k6 summary parsing', () => {
     expect(() => parseK6Summary([])).toThrow(/not a JSON object/);
     expect(() => parseK6Summary({})).toThrow(/"metrics" is missing/);
     expect(() => parseK6Summary({ metrics: {} })).toThrow(/http_req_duration" is missing/);
-    expect(() => parseK6Summary({ metrics: { http_req_duration: { avg: 1 } } })).toThrow(/no "p\(95\)"/);
-    expect(() => parseK6Summary({ metrics: { http_req_duration: { 'p(95)': 1 } } })).toThrow(/http_reqs.count/);
+    expect(() => parseK6Summary({ metrics: { http_req_duration: { avg: 1 } } })).toThrow(
+      /no "p\(95\)"/,
+    );
+    expect(() => parseK6Summary({ metrics: { http_req_duration: { 'p(95)': 1 } } })).toThrow(
+      /http_reqs.count/,
+    );
   });
 });

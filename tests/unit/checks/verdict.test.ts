@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/main/core/errors';
 import { LatencyHistogram, exactPercentile } from '../../../src/main/core/checks/histogram';
-import { DEFAULT_THRESHOLDS, judge, resolveThresholds } from '../../../src/main/core/checks/verdict';
+import {
+  DEFAULT_THRESHOLDS,
+  judge,
+  resolveThresholds,
+} from '../../../src/main/core/checks/verdict';
 
 /** A deterministic pseudo-random generator so the "random" samples are the same every run. */
 function lcg(seed: number): () => number {
@@ -45,7 +49,14 @@ describe('latency histogram percentiles', () => {
 
   it('reports zeros when empty and clamps negatives to 0', () => {
     expect(new LatencyHistogram().summary()).toEqual({
-      count: 0, minMs: 0, meanMs: 0, p50Ms: 0, p90Ms: 0, p95Ms: 0, p99Ms: 0, maxMs: 0,
+      count: 0,
+      minMs: 0,
+      meanMs: 0,
+      p50Ms: 0,
+      p90Ms: 0,
+      p95Ms: 0,
+      p99Ms: 0,
+      maxMs: 0,
     });
     const h = new LatencyHistogram();
     h.record(-3);
@@ -69,7 +80,11 @@ describe('load gate verdict', () => {
   const t = DEFAULT_THRESHOLDS;
 
   it('passes a fleet under both limits with enough samples', () => {
-    expect(judge({ samples: 3000, p95Ms: 120, errorRate: 0.002 }, t)).toEqual({ passed: true, reasons: [], thresholds: t });
+    expect(judge({ samples: 3000, p95Ms: 120, errorRate: 0.002 }, t)).toEqual({
+      passed: true,
+      reasons: [],
+      thresholds: t,
+    });
   });
 
   it('fails on p95 at or over the limit (the limit is strict: p95 < 450 ms)', () => {
@@ -95,11 +110,17 @@ describe('load gate verdict', () => {
   });
 
   it('lets an error-rate limit of 0 pass a run with no errors', () => {
-    expect(judge({ samples: 2000, p95Ms: 10, errorRate: 0 }, { ...t, errorRate: 0 }).passed).toBe(true);
+    expect(judge({ samples: 2000, p95Ms: 10, errorRate: 0 }, { ...t, errorRate: 0 }).passed).toBe(
+      true,
+    );
   });
 
   it('fills defaults and rejects nonsense thresholds naming the field', () => {
-    expect(resolveThresholds({ minSamples: 200 })).toEqual({ p95Ms: 450, errorRate: 0.01, minSamples: 200 });
+    expect(resolveThresholds({ minSamples: 200 })).toEqual({
+      p95Ms: 450,
+      errorRate: 0.01,
+      minSamples: 200,
+    });
     const cases: Array<[Record<string, number>, string]> = [
       [{ p95Ms: 0 }, 'thresholds.p95Ms'],
       [{ errorRate: 2 }, 'thresholds.errorRate'],

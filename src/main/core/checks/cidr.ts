@@ -102,7 +102,12 @@ export function parseCidr(text: string): Cidr | undefined {
     prefix = Number(prefixText);
     if (prefix > bits) return undefined;
   }
-  return { source, family: address.family, network: address.value & mask(address.family, prefix), prefix };
+  return {
+    source,
+    family: address.family,
+    network: address.value & mask(address.family, prefix),
+    prefix,
+  };
 }
 
 /** IPv4-mapped IPv6 (`::ffff:a.b.c.d`) compares as the IPv4 address it carries. */

@@ -22,7 +22,11 @@ export type CheckEvidence = {
 
 /** Thrown (never returned) when the caller's AbortSignal fires; partial figures go in `detail`. */
 export function cancelledError(check: string, detail?: Record<string, unknown>): AppError {
-  return new AppError('check_cancelled', `The ${check} check was cancelled before it finished.`, detail);
+  return new AppError(
+    'check_cancelled',
+    `The ${check} check was cancelled before it finished.`,
+    detail,
+  );
 }
 
 /**
@@ -31,22 +35,34 @@ export function cancelledError(check: string, detail?: Record<string, unknown>):
  */
 export function parseHttpUrl(value: unknown, field: string): URL {
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new AppError('invalid_input', `${field} is required: expected an http:// or https:// URL.`, { field });
+    throw new AppError(
+      'invalid_input',
+      `${field} is required: expected an http:// or https:// URL.`,
+      { field },
+    );
   }
   let url: URL;
   try {
     url = new URL(value.trim());
   } catch {
-    throw new AppError('invalid_input', `${field} '${value}' is not a valid URL: expected e.g. http://127.0.0.1:8080.`, {
-      field,
-      value,
-    });
+    throw new AppError(
+      'invalid_input',
+      `${field} '${value}' is not a valid URL: expected e.g. http://127.0.0.1:8080.`,
+      {
+        field,
+        value,
+      },
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new AppError('invalid_input', `${field} '${value}' must use http:// or https://, not ${url.protocol}`, {
-      field,
-      value,
-    });
+    throw new AppError(
+      'invalid_input',
+      `${field} '${value}' must use http:// or https://, not ${url.protocol}`,
+      {
+        field,
+        value,
+      },
+    );
   }
   return url;
 }
@@ -74,5 +90,5 @@ export function requireNumber(
       { field, value: typeof value === 'number' ? value : String(value), min, max },
     );
   }
-  return value as number;
+  return value;
 }

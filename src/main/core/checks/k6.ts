@@ -10,7 +10,10 @@ import { judge } from './verdict';
 import type { ProbeThresholds } from './verdict';
 
 /** The first executable called `name` on env.PATH, or undefined. */
-export function findOnPath(name: string, env: Record<string, string | undefined>): string | undefined {
+export function findOnPath(
+  name: string,
+  env: Record<string, string | undefined>,
+): string | undefined {
   const dirs = (env['PATH'] ?? '').split(delimiter).filter((d) => d !== '');
   const names = process.platform === 'win32' ? [`${name}.exe`, `${name}.cmd`, name] : [name];
   for (const dir of dirs) {
@@ -40,7 +43,8 @@ export type K6Summary = {
 };
 
 type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Json =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 const num = (o: Json | undefined, key: string): number | undefined => {
   const v = o?.[key];
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
@@ -59,14 +63,17 @@ export function parseK6Summary(input: unknown): K6Summary {
   const metrics = input['metrics'];
   if (!isObject(metrics)) throw bad('"metrics" is missing');
   const duration = metrics['http_req_duration'];
-  if (!isObject(duration)) throw bad('"metrics.http_req_duration" is missing (did the script make HTTP requests?)');
+  if (!isObject(duration))
+    throw bad('"metrics.http_req_duration" is missing (did the script make HTTP requests?)');
   const p95 = num(duration, 'p(95)');
   if (p95 === undefined) throw bad('"metrics.http_req_duration" has no "p(95)"');
   const reqs = metrics['http_reqs'];
   const requests = isObject(reqs) ? num(reqs, 'count') : undefined;
   if (requests === undefined) throw bad('"metrics.http_reqs.count" is missing');
 
-  const failedMetric = isObject(metrics['http_req_failed']) ? (metrics['http_req_failed'] as Json) : undefined;
+  const failedMetric = isObject(metrics['http_req_failed'])
+    ? metrics['http_req_failed']
+    : undefined;
   const failedPasses = num(failedMetric, 'passes');
   const failedFails = num(failedMetric, 'fails');
   const failedValue = num(failedMetric, 'value');
@@ -91,7 +98,7 @@ export function parseK6Summary(input: unknown): K6Summary {
   const r3 = (n: number | undefined): number => Math.round((n ?? 0) * 1000) / 1000;
   const state = isObject(input['state']) ? input['state'] : undefined;
   const dropped = isObject(metrics['dropped_iterations'])
-    ? (num(metrics['dropped_iterations'] as Json, 'count') ?? 0)
+    ? (num(metrics['dropped_iterations'], 'count') ?? 0)
     : 0;
   return {
     latency: {
@@ -165,47 +172,56 @@ export async function runK6(options: K6RunOptions): Promise<ProbeResult> {
   if (authToken !== undefined) childEnv['AUTH_TOKEN'] = authToken;
 
   try {
-    const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-      const child = spawn(options.bin, args, { env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderrText = '';
-      child.stderr.setEncoding('utf8');
-      child.stderr.on('data', (chunk: string) => {
-        stderrText = (stderrText + chunk).slice(-4000);
-      });
-      const deadline = setTimeout(
-        () => {
+    const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>(
+      (resolve, reject) => {
+        const child = spawn(options.bin, args, {
+          env: childEnv,
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        let stderrText = '';
+        child.stderr.setEncoding('utf8');
+        child.stderr.on('data', (chunk: string) => {
+          stderrText = (stderrText + chunk).slice(-4000);
+        });
+        const deadline = setTimeout(
+          () => {
+            child.kill('SIGKILL');
+            reject(
+              new AppError(
+                'k6_failed',
+                `k6 did not finish within ${options.durationSec + (options.graceSec ?? 120)} s and was stopped.`,
+                { bin: options.bin, script: options.script },
+              ),
+            );
+          },
+          (options.durationSec + (options.graceSec ?? 120)) * 1000,
+        );
+        const onAbort = (): void => {
           child.kill('SIGKILL');
+          reject(cancelledError('load (k6)'));
+        };
+        options.signal?.addEventListener('abort', onAbort, { once: true });
+        child.on('error', (error) => {
+          clearTimeout(deadline);
+          options.signal?.removeEventListener('abort', onAbort);
           reject(
             new AppError(
               'k6_failed',
-              `k6 did not finish within ${options.durationSec + (options.graceSec ?? 120)} s and was stopped.`,
-              { bin: options.bin, script: options.script },
+              `k6 could not be started (${options.bin}): ${error.message}`,
+              {
+                bin: options.bin,
+              },
             ),
           );
-        },
-        (options.durationSec + (options.graceSec ?? 120)) * 1000,
-      );
-      const onAbort = (): void => {
-        child.kill('SIGKILL');
-        reject(cancelledError('load (k6)'));
-      };
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      child.on('error', (error) => {
-        clearTimeout(deadline);
-        options.signal?.removeEventListener('abort', onAbort);
-        reject(
-          new AppError('k6_failed', `k6 could not be started (${options.bin}): ${error.message}`, {
-            bin: options.bin,
-          }),
-        );
-      });
-      child.on('close', (exitCode) => {
-        clearTimeout(deadline);
-        options.signal?.removeEventListener('abort', onAbort);
-        resolve({ code: exitCode, stderr: stderrText });
-      });
-      if (options.signal?.aborted) onAbort();
-    });
+        });
+        child.on('close', (exitCode) => {
+          clearTimeout(deadline);
+          options.signal?.removeEventListener('abort', onAbort);
+          resolve({ code: exitCode, stderr: stderrText });
+        });
+        if (options.signal?.aborted) onAbort();
+      },
+    );
 
     const lastWords = stderr.trim().split('\n').slice(-5).join(' | ');
     if (code !== 0 && code !== K6_THRESHOLDS_FAILED) {
@@ -216,17 +232,24 @@ export async function runK6(options: K6RunOptions): Promise<ProbeResult> {
       );
     }
     if (!existsSync(summaryPath)) {
-      throw new AppError('k6_failed', `k6 exited with code ${String(code)} but wrote no summary export.`, {
-        exitCode: code,
-        script: options.script,
-      });
+      throw new AppError(
+        'k6_failed',
+        `k6 exited with code ${String(code)} but wrote no summary export.`,
+        {
+          exitCode: code,
+          script: options.script,
+        },
+      );
     }
     let raw: unknown;
     const text = readFileSync(summaryPath, 'utf8');
     try {
       raw = JSON.parse(text);
     } catch (error) {
-      throw new AppError('k6_summary_invalid', `The k6 summary export is not JSON: ${(error as Error).message}`);
+      throw new AppError(
+        'k6_summary_invalid',
+        `The k6 summary export is not JSON: ${(error as Error).message}`,
+      );
     }
     const summary = parseK6Summary(raw);
     const verdict = judge(
@@ -270,7 +293,8 @@ export async function runK6(options: K6RunOptions): Promise<ProbeResult> {
       latency: summary.latency,
       histogram: [],
       schedule: {
-        achievedRatePerSec: runSeconds > 0 ? Math.round((summary.requests / runSeconds) * 10) / 10 : 0,
+        achievedRatePerSec:
+          runSeconds > 0 ? Math.round((summary.requests / runSeconds) * 10) / 10 : 0,
         sendLagP99Ms: 0,
         sendLagMaxMs: 0,
         dropped: summary.dropped,

@@ -10,8 +10,16 @@ import { join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 
 const channel = parentPort
-  ? { send: (m) => parentPort.postMessage(m), on: (fn) => parentPort.on('message', fn), close: () => parentPort.close() }
-  : { send: (m) => process.send?.(m), on: (fn) => process.on('message', fn), close: () => process.disconnect?.() };
+  ? {
+      send: (m) => parentPort.postMessage(m),
+      on: (fn) => parentPort.on('message', fn),
+      close: () => parentPort.close(),
+    }
+  : {
+      send: (m) => process.send?.(m),
+      on: (fn) => process.on('message', fn),
+      close: () => process.disconnect?.(),
+    };
 
 function urlText(request) {
   try {
@@ -33,7 +41,14 @@ function run(options) {
     const ref = cursor?.ref ?? String(order.length);
     let record = byRef.get(ref);
     if (!record) {
-      record = { name: item?.name ?? '(unnamed request)', method: 'GET', url: '', status: null, timeMs: null, failedAssertions: [] };
+      record = {
+        name: item?.name ?? '(unnamed request)',
+        method: 'GET',
+        url: '',
+        status: null,
+        timeMs: null,
+        failedAssertions: [],
+      };
       byRef.set(ref, record);
       order.push(record);
     }
@@ -67,7 +82,10 @@ function run(options) {
           requests: order,
           junitXml,
           collectionName: summary?.collection?.name ?? '',
-          assertions: { total: stats.assertions?.total ?? 0, failed: stats.assertions?.failed ?? 0 },
+          assertions: {
+            total: stats.assertions?.total ?? 0,
+            failed: stats.assertions?.failed ?? 0,
+          },
           error: err ? (err.message ?? String(err)) : undefined,
         });
       }
@@ -96,13 +114,19 @@ function run(options) {
   emitter.on('assertion', (err, args) => {
     if (!err) return;
     const record = recordFor(args.cursor, args.item);
-    record.failedAssertions.push({ name: args.assertion ?? err.test ?? 'assertion', message: err.message ?? '' });
+    record.failedAssertions.push({
+      name: args.assertion ?? err.test ?? 'assertion',
+      message: err.message ?? '',
+    });
   });
   emitter.on('script', (err, args) => {
     if (!err) return;
     const record = recordFor(args.cursor, args.item);
     const kind = args.event?.listen === 'prerequest' ? 'pre-request script' : 'test script';
-    record.failedAssertions.push({ name: kind, message: `${err.name ?? 'Error'}: ${err.message ?? String(err)}` });
+    record.failedAssertions.push({
+      name: kind,
+      message: `${err.name ?? 'Error'}: ${err.message ?? String(err)}`,
+    });
   });
   emitter.on('item', (err, args) => {
     const record = recordFor(args.cursor, args.item);

@@ -33,7 +33,12 @@ export type ProbeResult = {
    * How well the sender kept the schedule: lag between intended and actual send. A large lag means this machine
    * could not generate the rate; latencies stay honest (they count from the intended time) but err high.
    */
-  schedule: { achievedRatePerSec: number; sendLagP99Ms: number; sendLagMaxMs: number; dropped: number };
+  schedule: {
+    achievedRatePerSec: number;
+    sendLagP99Ms: number;
+    sendLagMaxMs: number;
+    dropped: number;
+  };
   /** Up to 5 distinct transport errors with their counts, e.g. `connect ECONNREFUSED 127.0.0.1:9 × 120`. */
   errorSamples: string[];
   /** Notes the reader should see (k6 requested but not on PATH, sender fell behind, ...). */

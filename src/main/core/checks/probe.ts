@@ -57,15 +57,26 @@ type Validated = {
 function validate(options: ProbeOptions): Validated {
   return {
     url: parseHttpUrl(options.url, 'url'),
-    ratePerSec: requireNumber(options.ratePerSec, 'ratePerSec', 0, MAX_RATE_PER_SEC, 'requests per second', {
-      exclusiveMin: true,
-    }),
+    ratePerSec: requireNumber(
+      options.ratePerSec,
+      'ratePerSec',
+      0,
+      MAX_RATE_PER_SEC,
+      'requests per second',
+      {
+        exclusiveMin: true,
+      },
+    ),
     durationSec: requireNumber(options.durationSec, 'durationSec', 0, MAX_DURATION_SEC, 'seconds', {
       exclusiveMin: true,
     }),
-    timeoutMs: requireNumber(options.timeoutMs ?? 5000, 'timeoutMs', 1, 120_000, 'ms', { integer: true }),
+    timeoutMs: requireNumber(options.timeoutMs ?? 5000, 'timeoutMs', 1, 120_000, 'ms', {
+      integer: true,
+    }),
     thresholds: resolveThresholds(options.thresholds),
-    maxSockets: requireNumber(options.maxSockets ?? 1024, 'maxSockets', 1, 10_000, 'sockets', { integer: true }),
+    maxSockets: requireNumber(options.maxSockets ?? 1024, 'maxSockets', 1, 10_000, 'sockets', {
+      integer: true,
+    }),
   };
 }
 
@@ -98,7 +109,9 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
         ...(options.signal ? { signal: options.signal } : {}),
       });
     }
-    notes.push(`k6 script ${options.k6Script} named but no k6 binary on PATH: Greenlight's own probe ran instead.`);
+    notes.push(
+      `k6 script ${options.k6Script} named but no k6 binary on PATH: Greenlight's own probe ran instead.`,
+    );
   }
   return openLoop(v, options, notes);
 }
@@ -106,7 +119,11 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
 function openLoop(v: Validated, options: ProbeOptions, notes: string[]): Promise<ProbeResult> {
   const startedAt = new Date();
   const transport = v.url.protocol === 'https:' ? https : http;
-  const agent = new transport.Agent({ keepAlive: true, maxSockets: v.maxSockets, maxFreeSockets: v.maxSockets });
+  const agent = new transport.Agent({
+    keepAlive: true,
+    maxSockets: v.maxSockets,
+    maxFreeSockets: v.maxSockets,
+  });
   const latency = new LatencyHistogram();
   const lag = new LatencyHistogram();
   const byStatus: Record<string, number> = {};
@@ -156,7 +173,9 @@ function openLoop(v: Validated, options: ProbeOptions, notes: string[]): Promise
     const onAbort = (): void => {
       if (stopped) return;
       cleanup();
-      reject(cancelledError('load', { sent, finished, errors, p95SoFarMs: latency.percentile(95) }));
+      reject(
+        cancelledError('load', { sent, finished, errors, p95SoFarMs: latency.percentile(95) }),
+      );
     };
 
     const maybeFinish = (): void => {
@@ -241,7 +260,10 @@ function openLoop(v: Validated, options: ProbeOptions, notes: string[]): Promise
             `err high, never low.`,
         );
       }
-      const verdict = judge({ samples: summary.count, p95Ms: summary.p95Ms, errorRate }, v.thresholds);
+      const verdict = judge(
+        { samples: summary.count, p95Ms: summary.p95Ms, errorRate },
+        v.thresholds,
+      );
       const errorSamples = [...errorCounts.entries()]
         .sort((a, b) => b[1] - a[1])
         .slice(0, 5)
@@ -293,7 +315,11 @@ function openLoop(v: Validated, options: ProbeOptions, notes: string[]): Promise
 }
 
 /** The probe summary JSON the journal keeps (everything but the evidence itself). */
-export function summaryArtifact(result: ProbeResult): { name: string; mediaType: string; content: string } {
+export function summaryArtifact(result: ProbeResult): {
+  name: string;
+  mediaType: string;
+  content: string;
+} {
   const { evidence: _evidence, ...figures } = result;
   return {
     name: 'probe-summary.json',

@@ -78,23 +78,36 @@ type CollectionProblem = { path: string; problem: string };
 /** Counts the requests in a collection, reporting the first structural problem newman would trip over. */
 function inspectCollection(collection: unknown): { name: string; requests: number } {
   const fail = ({ path, problem }: CollectionProblem): never => {
-    throw new AppError('smoke_collection_invalid', `The smoke collection is malformed: ${path} ${problem}.`, {
-      field: path,
-    });
+    throw new AppError(
+      'smoke_collection_invalid',
+      `The smoke collection is malformed: ${path} ${problem}.`,
+      {
+        field: path,
+      },
+    );
   };
   if (typeof collection !== 'object' || collection === null || Array.isArray(collection)) {
-    fail({ path: 'collection', problem: 'is not a JSON object (expected a Postman v2.1 collection)' });
+    fail({
+      path: 'collection',
+      problem: 'is not a JSON object (expected a Postman v2.1 collection)',
+    });
   }
   const root = collection as Record<string, unknown>;
   if (Array.isArray(root['requests']) && !Array.isArray(root['item'])) {
-    fail({ path: 'collection', problem: 'is a Postman v1 collection: export it as Collection v2.1' });
+    fail({
+      path: 'collection',
+      problem: 'is a Postman v1 collection: export it as Collection v2.1',
+    });
   }
   const info = root['info'];
   const name =
-    typeof info === 'object' && info !== null && typeof (info as Record<string, unknown>)['name'] === 'string'
+    typeof info === 'object' &&
+    info !== null &&
+    typeof (info as Record<string, unknown>)['name'] === 'string'
       ? ((info as Record<string, unknown>)['name'] as string)
       : '';
-  if (!Array.isArray(root['item'])) fail({ path: 'collection.item', problem: 'is missing (expected an array of requests)' });
+  if (!Array.isArray(root['item']))
+    fail({ path: 'collection.item', problem: 'is missing (expected an array of requests)' });
 
   let requests = 0;
   const walk = (items: unknown[], path: string): void => {
@@ -120,7 +133,11 @@ function inspectCollection(collection: unknown): { name: string; requests: numbe
             url !== null &&
             (typeof (url as Record<string, unknown>)['raw'] === 'string' ||
               (url as Record<string, unknown>)['host'] !== undefined));
-        if (!urlOk) fail({ path: `${here}.request.url`, problem: 'is missing (expected a URL string or {raw})' });
+        if (!urlOk)
+          fail({
+            path: `${here}.request.url`,
+            problem: 'is missing (expected a URL string or {raw})',
+          });
         const method = (request as Record<string, unknown>)['method'];
         if (method !== undefined && typeof method !== 'string') {
           fail({ path: `${here}.request.method`, problem: 'must be a string such as "GET"' });
@@ -135,7 +152,10 @@ function inspectCollection(collection: unknown): { name: string; requests: numbe
           const script = (event as Record<string, unknown> | null)?.['script'];
           const exec = (script as Record<string, unknown> | null | undefined)?.['exec'];
           if (exec !== undefined && typeof exec !== 'string' && !Array.isArray(exec)) {
-            fail({ path: `${here}.event[${j}].script.exec`, problem: 'must be a string or an array of lines' });
+            fail({
+              path: `${here}.event[${j}].script.exec`,
+              problem: 'must be a string or an array of lines',
+            });
           }
         });
       }
@@ -147,7 +167,10 @@ function inspectCollection(collection: unknown): { name: string; requests: numbe
   return { name, requests };
 }
 
-function loadCollection(collection: SmokeOptions['collection']): { source: string; value: PostmanCollection } {
+function loadCollection(collection: SmokeOptions['collection']): {
+  source: string;
+  value: PostmanCollection;
+} {
   if (typeof collection !== 'string') return { source: '(collection object)', value: collection };
   const path = resolve(collection);
   let text: string;
@@ -177,12 +200,18 @@ function loadCollection(collection: SmokeOptions['collection']): { source: strin
  */
 export function resolveRunnerPath(override?: string): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = override ? [override] : [join(here, RUNNER_FILE), join(here, 'checks', RUNNER_FILE)];
+  const candidates = override
+    ? [override]
+    : [join(here, RUNNER_FILE), join(here, 'checks', RUNNER_FILE)];
   const found = candidates.find((c) => existsSync(c));
   if (found === undefined) {
-    throw new AppError('smoke_runner_missing', `The newman runner ${RUNNER_FILE} is missing (looked in ${candidates.join(', ')}).`, {
-      candidates,
-    });
+    throw new AppError(
+      'smoke_runner_missing',
+      `The newman runner ${RUNNER_FILE} is missing (looked in ${candidates.join(', ')}).`,
+      {
+        candidates,
+      },
+    );
   }
   return found;
 }
@@ -233,7 +262,9 @@ function startRunner(path: string, isolation: 'process' | 'worker'): RunnerHandl
     onExit: (fn) => {
       child.on('error', (e) => fn(e.message));
       child.on('exit', (code, sig) =>
-        fn(`runner exited (${sig ?? `code ${String(code)}`})${stderr.trim() ? `: ${stderr.trim().slice(-300)}` : ''}`),
+        fn(
+          `runner exited (${sig ?? `code ${String(code)}`})${stderr.trim() ? `: ${stderr.trim().slice(-300)}` : ''}`,
+        ),
       );
     },
     kill: () => void child.kill('SIGKILL'),
@@ -252,12 +283,26 @@ function startRunner(path: string, isolation: 'process' | 'worker'): RunnerHandl
  */
 export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
   const base = parseHttpUrl(options.baseUrl, 'baseUrl');
-  const delayRequestMs = requireNumber(options.delayRequestMs ?? 250, 'delayRequestMs', 0, 60_000, 'ms', {
-    integer: true,
-  });
-  const requestTimeoutMs = requireNumber(options.requestTimeoutMs ?? 10_000, 'requestTimeoutMs', 1, 300_000, 'ms', {
-    integer: true,
-  });
+  const delayRequestMs = requireNumber(
+    options.delayRequestMs ?? 250,
+    'delayRequestMs',
+    0,
+    60_000,
+    'ms',
+    {
+      integer: true,
+    },
+  );
+  const requestTimeoutMs = requireNumber(
+    options.requestTimeoutMs ?? 10_000,
+    'requestTimeoutMs',
+    1,
+    300_000,
+    'ms',
+    {
+      integer: true,
+    },
+  );
   const { source, value: collection } = loadCollection(options.collection);
   const shape = inspectCollection(collection);
   const timeoutMs = requireNumber(
@@ -293,7 +338,9 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
       collectionName: string,
       error: string | undefined,
     ): SmokeResult => {
-      const failed = requests.filter((r) => r.failedAssertions.length > 0 || r.status === null).length;
+      const failed = requests.filter(
+        (r) => r.failedAssertions.length > 0 || r.status === null,
+      ).length;
       const finishedAt = new Date();
       const result: SmokeResult = {
         passed: error === undefined && failed === 0 && requests.length > 0,
@@ -309,7 +356,9 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
           ran,
           startedAt: startedAt.toISOString(),
           finishedAt: finishedAt.toISOString(),
-          artifacts: junitXml ? [{ name: 'smoke-junit.xml', mediaType: 'application/xml', content: junitXml }] : [],
+          artifacts: junitXml
+            ? [{ name: 'smoke-junit.xml', mediaType: 'application/xml', content: junitXml }]
+            : [],
         },
       };
       if (error !== undefined) result.error = error;
@@ -344,7 +393,8 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
       });
     }, timeoutMs);
 
-    const onAbort = (): void => settle({ error: cancelledError('smoke', { completed: finished.length }) });
+    const onAbort = (): void =>
+      settle({ error: cancelledError('smoke', { completed: finished.length }) });
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
     runner.onMessage((message) => {
@@ -357,18 +407,32 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
           break;
         case 'request':
           finished.push(message.request);
-          options.onProgress?.({ completed: finished.length, total: shape.requests, request: message.request });
+          options.onProgress?.({
+            completed: finished.length,
+            total: shape.requests,
+            request: message.request,
+          });
           break;
         case 'done':
           settle({
-            result: build(message.requests, message.junitXml, message.assertions, message.collectionName || shape.name, message.error),
+            result: build(
+              message.requests,
+              message.junitXml,
+              message.assertions,
+              message.collectionName || shape.name,
+              message.error,
+            ),
           });
           break;
         case 'fatal':
           settle({
-            error: new AppError('smoke_collection_invalid', `newman could not run the collection: ${message.message}`, {
-              field: 'collection',
-            }),
+            error: new AppError(
+              'smoke_collection_invalid',
+              `newman could not run the collection: ${message.message}`,
+              {
+                field: 'collection',
+              },
+            ),
           });
           break;
       }
@@ -376,7 +440,13 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
     runner.onExit((detail) => {
       if (settled) return;
       settle({
-        result: build([...finished], '', partialAssertions(), shape.name, `the newman runner stopped unexpectedly: ${detail}`),
+        result: build(
+          [...finished],
+          '',
+          partialAssertions(),
+          shape.name,
+          `the newman runner stopped unexpectedly: ${detail}`,
+        ),
       });
     });
   });

@@ -11,7 +11,11 @@ export type ProbeThresholds = {
   minSamples: number;
 };
 
-export const DEFAULT_THRESHOLDS: ProbeThresholds = { p95Ms: 450, errorRate: 0.01, minSamples: 1000 };
+export const DEFAULT_THRESHOLDS: ProbeThresholds = {
+  p95Ms: 450,
+  errorRate: 0.01,
+  minSamples: 1000,
+};
 
 export type ProbeVerdict = {
   passed: boolean;
@@ -50,10 +54,17 @@ export function judge(
     );
   }
   if (!(figures.p95Ms < thresholds.p95Ms)) {
-    reasons.push(`p95 ${figures.p95Ms.toFixed(1)} ms is not under the ${thresholds.p95Ms} ms limit`);
+    reasons.push(
+      `p95 ${figures.p95Ms.toFixed(1)} ms is not under the ${thresholds.p95Ms} ms limit`,
+    );
   }
-  if (!(figures.errorRate < thresholds.errorRate) && !(thresholds.errorRate === 0 && figures.errorRate === 0)) {
-    reasons.push(`error rate ${pct(figures.errorRate)} is not under the ${pct(thresholds.errorRate)} limit`);
+  if (
+    !(figures.errorRate < thresholds.errorRate) &&
+    !(thresholds.errorRate === 0 && figures.errorRate === 0)
+  ) {
+    reasons.push(
+      `error rate ${pct(figures.errorRate)} is not under the ${pct(thresholds.errorRate)} limit`,
+    );
   }
   return { passed: reasons.length === 0, reasons, thresholds };
 }

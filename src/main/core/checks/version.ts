@@ -53,17 +53,27 @@ function infoUrl(base: URL): URL {
 export async function checkVersion(options: VersionCheckOptions): Promise<VersionCheckResult> {
   const url = infoUrl(parseHttpUrl(options.url, 'url'));
   if (typeof options.expectedVersion !== 'string' || options.expectedVersion.trim() === '') {
-    throw new AppError('invalid_input', 'expectedVersion is required, e.g. 1.5.1.', { field: 'expectedVersion' });
+    throw new AppError('invalid_input', 'expectedVersion is required, e.g. 1.5.1.', {
+      field: 'expectedVersion',
+    });
   }
-  if (options.expectedCommit !== undefined && !/^[0-9a-fA-F]{7,64}$/.test(options.expectedCommit.trim())) {
+  if (
+    options.expectedCommit !== undefined &&
+    !/^[0-9a-fA-F]{7,64}$/.test(options.expectedCommit.trim())
+  ) {
     throw new AppError(
       'invalid_input',
       `expectedCommit '${options.expectedCommit}' must be a commit hash of 7 to 64 hex digits.`,
       { field: 'expectedCommit' },
     );
   }
-  const timeoutMs = requireNumber(options.timeoutMs ?? 5000, 'timeoutMs', 1, 120_000, 'ms', { integer: true });
-  const expected = { version: options.expectedVersion.trim(), commit: options.expectedCommit?.trim() ?? null };
+  const timeoutMs = requireNumber(options.timeoutMs ?? 5000, 'timeoutMs', 1, 120_000, 'ms', {
+    integer: true,
+  });
+  const expected = {
+    version: options.expectedVersion.trim(),
+    commit: options.expectedCommit?.trim() ?? null,
+  };
   const startedAt = new Date();
   const t0 = performance.now();
 
@@ -108,7 +118,10 @@ export async function checkVersion(options: VersionCheckOptions): Promise<Versio
     if (actual.version !== expected.version) {
       mismatches.push(`version is ${actual.version ?? 'missing'}, expected ${expected.version}`);
     }
-    if (expected.commit !== null && (actual.commit === null || !commitsMatch(expected.commit, actual.commit))) {
+    if (
+      expected.commit !== null &&
+      (actual.commit === null || !commitsMatch(expected.commit, actual.commit))
+    ) {
       mismatches.push(`commit is ${actual.commit ?? 'missing'}, expected ${expected.commit}`);
     }
   }
@@ -126,7 +139,10 @@ export async function checkVersion(options: VersionCheckOptions): Promise<Versio
       ran: `GET ${url.href} expecting version ${expected.version}${expected.commit ? ` commit ${expected.commit}` : ''}`,
       startedAt: startedAt.toISOString(),
       finishedAt: finishedAt.toISOString(),
-      artifacts: body === '' ? [] : [{ name: 'health-info.json', mediaType: 'application/json', content: body }],
+      artifacts:
+        body === ''
+          ? []
+          : [{ name: 'health-info.json', mediaType: 'application/json', content: body }],
     },
   };
   if (error !== undefined) result.error = error;

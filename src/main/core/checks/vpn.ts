@@ -7,7 +7,10 @@ import { parseHttpUrl, requireNumber } from './evidence';
 import type { CheckEvidence } from './evidence';
 
 /** The shape of `os.networkInterfaces()`; tests inject their own. */
-export type NetworkInterfaces = Record<string, ReadonlyArray<{ address: string; internal?: boolean }> | undefined>;
+export type NetworkInterfaces = Record<
+  string,
+  ReadonlyArray<{ address: string; internal?: boolean }> | undefined
+>;
 
 export type VpnCheckOptions = {
   /** The environment's permitted source ranges (the VPN pools), IPv4 or IPv6 CIDR. */
@@ -33,11 +36,21 @@ export type VpnCheckResult = {
     /** Every local address looked at. */
     considered: Array<{ interface: string; address: string }>;
   };
-  listener: { passed: boolean; host: string; port: number; connectMs: number | null; error?: string };
+  listener: {
+    passed: boolean;
+    host: string;
+    port: number;
+    connectMs: number | null;
+    error?: string;
+  };
   evidence: CheckEvidence;
 };
 
-function connect(host: string, port: number, timeoutMs: number): Promise<{ ms: number } | { error: string }> {
+function connect(
+  host: string,
+  port: number,
+  timeoutMs: number,
+): Promise<{ ms: number } | { error: string }> {
   return new Promise((resolve) => {
     const t0 = performance.now();
     const socket = net.connect({ host, port });
@@ -46,7 +59,10 @@ function connect(host: string, port: number, timeoutMs: number): Promise<{ ms: n
       socket.destroy();
       resolve(outcome);
     };
-    const timer = setTimeout(() => finish({ error: `no TCP connection within ${timeoutMs} ms` }), timeoutMs);
+    const timer = setTimeout(
+      () => finish({ error: `no TCP connection within ${timeoutMs} ms` }),
+      timeoutMs,
+    );
     socket.once('connect', () => finish({ ms: Math.round((performance.now() - t0) * 10) / 10 }));
     socket.once('error', (e: NodeJS.ErrnoException) => finish({ error: e.code ?? e.message }));
   });
@@ -60,9 +76,13 @@ function connect(host: string, port: number, timeoutMs: number): Promise<{ ms: n
  */
 export async function checkVpn(options: VpnCheckOptions): Promise<VpnCheckResult> {
   if (!Array.isArray(options.permittedCidrs) || options.permittedCidrs.length === 0) {
-    throw new AppError('invalid_input', 'permittedCidrs must list at least one CIDR, e.g. 10.8.0.0/16.', {
-      field: 'permittedCidrs',
-    });
+    throw new AppError(
+      'invalid_input',
+      'permittedCidrs must list at least one CIDR, e.g. 10.8.0.0/16.',
+      {
+        field: 'permittedCidrs',
+      },
+    );
   }
   const cidrs: Cidr[] = options.permittedCidrs.map((text, i) => {
     const cidr = typeof text === 'string' ? parseCidr(text) : undefined;
@@ -76,10 +96,12 @@ export async function checkVpn(options: VpnCheckOptions): Promise<VpnCheckResult
     return cidr;
   });
   const url = parseHttpUrl(options.validationUrl, 'validationUrl');
-  const timeoutMs = requireNumber(options.timeoutMs ?? 3000, 'timeoutMs', 1, 60_000, 'ms', { integer: true });
+  const timeoutMs = requireNumber(options.timeoutMs ?? 3000, 'timeoutMs', 1, 60_000, 'ms', {
+    integer: true,
+  });
   const startedAt = new Date();
 
-  const interfaces = options.interfaces ?? (os.networkInterfaces() as NetworkInterfaces);
+  const interfaces = options.interfaces ?? os.networkInterfaces();
   const considered: VpnCheckResult['address']['considered'] = [];
   const matches: VpnCheckResult['address']['matches'] = [];
   for (const [name, entries] of Object.entries(interfaces)) {
@@ -113,7 +135,9 @@ export async function checkVpn(options: VpnCheckOptions): Promise<VpnCheckResult
   }
   if (!listener.passed) {
     failed.push('listener');
-    parts.push(`the validation listener ${host}:${port} is not reachable (${listener.error ?? 'unknown'})`);
+    parts.push(
+      `the validation listener ${host}:${port} is not reachable (${listener.error ?? 'unknown'})`,
+    );
   }
   const message =
     failed.length === 0

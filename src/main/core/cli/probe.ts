@@ -38,7 +38,8 @@ export function formatProbe(result: ProbeResult): string {
     `  latency     p50 ${ms(l.p50Ms)}  p95 ${ms(l.p95Ms)}  p99 ${ms(l.p99Ms)}  max ${ms(l.maxMs)}  (from intended send time)`,
   ];
   const statuses = Object.entries(result.requests.byStatus);
-  if (statuses.length > 0) out.push(`  statuses    ${statuses.map(([s, n]) => `${s}: ${n}`).join(', ')}`);
+  if (statuses.length > 0)
+    out.push(`  statuses    ${statuses.map(([s, n]) => `${s}: ${n}`).join(', ')}`);
   for (const e of result.errorSamples) out.push(`  error       ${e}`);
   if (result.histogram.length > 0) {
     // Coarsen to at most ~16 rows for a terminal.
@@ -56,7 +57,9 @@ export function formatProbe(result: ProbeResult): string {
     out.push('', '  latency histogram');
     for (const r of rows) {
       const label = `${r.from.toFixed(1)}-${r.to.toFixed(1)} ms`.padStart(22);
-      out.push(`  ${label} ${'█'.repeat(Math.max(r.count > 0 ? 1 : 0, Math.round((r.count / max) * 40)))} ${r.count}`);
+      out.push(
+        `  ${label} ${'█'.repeat(Math.max(r.count > 0 ? 1 : 0, Math.round((r.count / max) * 40)))} ${r.count}`,
+      );
     }
   }
   for (const note of result.notes) out.push('', `  note: ${note}`);
@@ -142,7 +145,8 @@ export const probeCommand: Command = {
       });
     } catch (error) {
       if (error instanceof AppError && error.code === 'invalid_input') {
-        const field = String(error.detail?.['field'] ?? '');
+        const raw = error.detail?.['field'];
+        const field = typeof raw === 'string' ? raw : '';
         throw new UsageError(`${FLAG_FOR_FIELD[field] ?? field}: ${error.message}`);
       }
       if (error instanceof AppError && error.code === 'check_cancelled') {
@@ -153,7 +157,9 @@ export const probeCommand: Command = {
     } finally {
       process.removeListener('SIGINT', onSigint);
     }
-    process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatProbe(result)}\n`);
+    process.stdout.write(
+      values.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatProbe(result)}\n`,
+    );
     return result.passed ? 0 : 1;
   },
 };

@@ -17,7 +17,9 @@ function integerFlag(value: string | undefined, flag: string): number | undefine
   if (value === undefined) return undefined;
   const n = Number(value);
   if (value.trim() === '' || !Number.isInteger(n) || n < 0) {
-    throw new UsageError(`${flag}: expected a whole number of milliseconds, got ${JSON.stringify(value)}`);
+    throw new UsageError(
+      `${flag}: expected a whole number of milliseconds, got ${JSON.stringify(value)}`,
+    );
   }
   return n;
 }
@@ -33,10 +35,25 @@ export function formatSmoke(result: SmokeResult): string {
     result: r.failedAssertions.length === 0 && r.status !== null ? 'ok' : 'FAIL',
     failures: r.failedAssertions,
   }));
-  const header = { n: '#', name: 'request', method: 'method', status: 'status', time: 'time', result: 'result' };
-  const w = (key: keyof typeof header): number => Math.max(header[key].length, ...rows.map((r) => r[key].length));
+  const header = {
+    n: '#',
+    name: 'request',
+    method: 'method',
+    status: 'status',
+    time: 'time',
+    result: 'result',
+  };
+  const w = (key: keyof typeof header): number =>
+    Math.max(header[key].length, ...rows.map((r) => r[key].length));
   const line = (r: typeof header): string =>
-    [r.n.padStart(w('n')), r.name.padEnd(w('name')), r.method.padEnd(w('method')), r.status.padEnd(w('status')), r.time.padStart(w('time')), r.result].join('  ');
+    [
+      r.n.padStart(w('n')),
+      r.name.padEnd(w('name')),
+      r.method.padEnd(w('method')),
+      r.status.padEnd(w('status')),
+      r.time.padStart(w('time')),
+      r.result,
+    ].join('  ');
   const out = [line(header)];
   for (const r of rows) {
     out.push(line(r));
@@ -48,7 +65,7 @@ export function formatSmoke(result: SmokeResult): string {
     result.passed
       ? `Smoke gate PASSED: ${result.total} requests, ${result.assertions.total} assertions, ${result.durationMs} ms.`
       : `Smoke gate FAILED: ${result.failed} of ${result.total} requests failed ` +
-        `(${result.assertions.failed} failed assertion${result.assertions.failed === 1 ? '' : 's'}).`,
+          `(${result.assertions.failed} failed assertion${result.assertions.failed === 1 ? '' : 's'}).`,
   );
   return out.join('\n');
 }
@@ -63,7 +80,7 @@ export const smokeCommand: Command = {
     '  --base-url URL     sets {{baseUrl}}: the validation listener, e.g. http://127.0.0.1:8081',
     '  --delay MS         pause between requests (default 250, as the playbook says)',
     '  --timeout MS       limit for the whole run (default: 30 s + 10 s per request)',
-    '  --junit FILE       also write newman\'s JUnit XML report to FILE',
+    "  --junit FILE       also write newman's JUnit XML report to FILE",
     '  --json             print the full result as JSON (includes the JUnit XML)',
     '',
     'Exits 0 when every request answered and every assertion held, 1 when the gate failed.',
@@ -82,7 +99,8 @@ export const smokeCommand: Command = {
       strict: true,
       allowPositionals: true,
     });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+    if (positionals.length > 0)
+      throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
     if (values.collection === undefined) throw new UsageError('--collection FILE is required');
     if (values['base-url'] === undefined) throw new UsageError('--base-url URL is required');
     const delayRequestMs = integerFlag(values.delay, '--delay');
@@ -93,7 +111,8 @@ export const smokeCommand: Command = {
     process.once('SIGINT', onSigint);
     let result: SmokeResult;
     try {
-      if (!values.json) process.stderr.write(`Running ${values.collection} against ${values['base-url']}...\n`);
+      if (!values.json)
+        process.stderr.write(`Running ${values.collection} against ${values['base-url']}...\n`);
       result = await runSmoke({
         collection: values.collection,
         baseUrl: values['base-url'],
@@ -103,7 +122,8 @@ export const smokeCommand: Command = {
       });
     } catch (error) {
       if (error instanceof AppError && error.code === 'invalid_input') {
-        const field = String(error.detail?.['field'] ?? '');
+        const raw = error.detail?.['field'];
+        const field = typeof raw === 'string' ? raw : '';
         throw new UsageError(`${FLAG_FOR_FIELD[field] ?? field}: ${error.message}`);
       }
       if (error instanceof AppError && error.code === 'check_cancelled') {
@@ -114,8 +134,11 @@ export const smokeCommand: Command = {
     } finally {
       process.removeListener('SIGINT', onSigint);
     }
-    if (values.junit !== undefined && result.junitXml !== '') writeFileSync(values.junit, result.junitXml);
-    process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatSmoke(result)}\n`);
+    if (values.junit !== undefined && result.junitXml !== '')
+      writeFileSync(values.junit, result.junitXml);
+    process.stdout.write(
+      values.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatSmoke(result)}\n`,
+    );
     return result.passed ? 0 : 1;
   },
 };
