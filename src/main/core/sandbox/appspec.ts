@@ -25,9 +25,14 @@ function record(value: unknown): Record<string, unknown> | undefined {
 export function parseAppSpec(content: string): AppSpec {
   let doc: unknown;
   try {
-    doc = content.trim().startsWith('{') ? JSON.parse(content) : parseYaml(content);
+    doc = JSON.parse(content);
   } catch {
-    throw invalid('revision.appSpecContent.content is neither valid JSON nor valid YAML.');
+    // Not JSON: YAML (block or flow style, which also starts with '{').
+    try {
+      doc = parseYaml(content);
+    } catch {
+      throw invalid('revision.appSpecContent.content is neither valid JSON nor valid YAML.');
+    }
   }
   const root = record(doc);
   if (root === undefined)

@@ -1,0 +1,116 @@
+import { parseArgs } from 'node:util';
+import {
+  scenarioNames,
+  scenarioSummaries,
+  startSandbox,
+  type SandboxOptions,
+} from '../sandbox/index';
+import { awsCliExamples } from '../sandbox/examples';
+import { isScenarioName } from '../sandbox/scenarios';
+import { UsageError, type Command } from './command';
+
+const usage = `Usage: greenlight sandbox [--port N] [--scenario NAME] [--time-scale N] [--state FILE]
+
+Runs the simulated AWS (CodeDeploy, ECS, ECR, Secrets Manager, CloudWatch, STS, SSO portal) and the Fixnado
+fleet (production and validation listeners) on 127.0.0.1 until Ctrl-C. The first line printed is the AWS
+endpoint URL alone; then the fleet URLs and AWS CLI commands to paste.
+
+Options:
+  --port N          AWS endpoint port (default: a free port)
+  --scenario NAME   one of: ${scenarioNames.join(', ')} (default happy)
+  --time-scale N    sandbox clock speed (default 1; 600 makes the 20-minute Ready wait last 2 s)
+  --state FILE      keep deployments in FILE so they survive a restart
+
+Scenarios:
+${scenarioNames.map((n) => `  ${n.padEnd(15)} ${scenarioSummaries[n]}`).join('\n')}`;
+
+function options(args: string[]): SandboxOptions {
+  let values: { port?: string; scenario?: string; 'time-scale'?: string; state?: string };
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        port: { type: 'string' },
+        scenario: { type: 'string' },
+        'time-scale': { type: 'string' },
+        state: { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const result: SandboxOptions = {};
+  if (values.port !== undefined) {
+    const port = Number(values.port);
+    if (!/^\d+$/.test(values.port) || port > 65535) {
+      throw new UsageError(`--port must be a port number (0-65535), got '${values.port}'.`);
+    }
+    result.port = port;
+  }
+  if (values.scenario !== undefined) {
+    if (!isScenarioName(values.scenario)) {
+      throw new UsageError(
+        `--scenario must be one of ${scenarioNames.join(', ')}; got '${values.scenario}'.`,
+      );
+    }
+    result.scenario = values.scenario;
+  }
+  if (values['time-scale'] !== undefined) {
+    const scale = Number(values['time-scale']);
+    if (!Number.isFinite(scale) || scale <= 0) {
+      throw new UsageError(
+        `--time-scale must be a positive number, got '${values['time-scale']}'.`,
+      );
+    }
+    result.timeScale = scale;
+  }
+  if (values.state !== undefined) {
+    if (values.state === '') throw new UsageError('--state needs a file path.');
+    result.stateFile = values.state;
+  }
+  return result;
+}
+
+/** `greenlight sandbox`: the sandbox as a standalone process, until SIGINT/SIGTERM. */
+export const sandboxCommand: Command = {
+  name: 'sandbox',
+  summary: 'Run the simulated AWS and Fixnado fleet on 127.0.0.1 (rehearsals, tests, the AWS CLI)',
+  usage,
+  async run(args) {
+    const opts = options(args);
+    const sandbox = await startSandbox(opts);
+    const out = (line = ''): boolean => process.stdout.write(line + '\n');
+    out(sandbox.endpoint);
+    out(
+      `Greenlight sandbox: scenario ${sandbox.scenario()}, time scale ${sandbox.clock.timeScale}x, ` +
+        `state ${opts.stateFile ?? 'in memory'}`,
+    );
+    out(
+      `  AWS endpoint  ${sandbox.endpoint}  (CodeDeploy, ECS, ECR, Secrets Manager, CloudWatch, STS, SSO portal)`,
+    );
+    out(`  production    ${sandbox.productionUrl}`);
+    out(`  validation    ${sandbox.validationUrl}`);
+    out(`  control       ${sandbox.controlUrl}  (GET state; POST {"scenario":"NAME"})`);
+    out(
+      `  region ${sandbox.region}, account ${sandbox.accountId}; any non-empty credentials are accepted`,
+    );
+    out();
+    out('AWS CLI, ready to paste:');
+    for (const line of awsCliExamples(sandbox)) out(`  ${line}`);
+    out();
+    out('Ctrl-C stops the sandbox.');
+    await new Promise<void>((resolve) => {
+      const stop = (): void => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    await sandbox.close();
+    return 0;
+  },
+};
