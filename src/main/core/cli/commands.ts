@@ -1,5 +1,6 @@
 import type { Command } from './command';
 import { probeCommand } from './probe';
+import { sandboxCommand } from './sandbox';
 import { serveCommand } from './serve';
 import { smokeCommand } from './smoke';
 import { verifyCommand } from './verify';
@@ -7,6 +8,7 @@ import { verifyCommand } from './verify';
 /** Every subcommand, in the order `greenlight --help` lists them. */
 export const commands: Command[] = [
   serveCommand,
+  sandboxCommand,
   smokeCommand,
   probeCommand,
   verifyCommand,
