@@ -83,14 +83,22 @@ function webSocketApi(url: string): Api {
       });
       ws.addEventListener('close', () => {
         for (const [, request] of pending) {
-          request.resolve({ ok: false, error: { code: 'disconnected', message: 'The connection to Greenlight was lost before it answered.' } });
+          request.resolve({
+            ok: false,
+            error: {
+              code: 'disconnected',
+              message: 'The connection to Greenlight was lost before it answered.',
+            },
+          });
         }
         pending.clear();
         setState('reconnecting');
         // Keep trying, more slowly each time: main may be restarting; the store re-reads state on reconnect.
         const delay = retryDelay;
         retryDelay = Math.min(retryDelay * 2, 5000);
-        opened = new Promise((resolveReopen) => setTimeout(() => void connect().then(resolveReopen), delay));
+        opened = new Promise((resolveReopen) =>
+          setTimeout(() => void connect().then(resolveReopen), delay),
+        );
       });
     });
 
@@ -102,7 +110,13 @@ function webSocketApi(url: string): Api {
       const id = nextId++;
       const result = await new Promise<Result<unknown>>((resolveResult) => {
         if (ws.readyState !== WebSocket.OPEN) {
-          resolveResult({ ok: false, error: { code: 'disconnected', message: 'Greenlight is not connected; it is reconnecting.' } });
+          resolveResult({
+            ok: false,
+            error: {
+              code: 'disconnected',
+              message: 'Greenlight is not connected; it is reconnecting.',
+            },
+          });
           return;
         }
         pending.set(id, { resolve: resolveResult });

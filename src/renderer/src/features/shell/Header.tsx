@@ -1,5 +1,3 @@
-import { useShallow } from 'zustand/react/shallow';
-import { selectEnvironments } from '../../store';
 import { useAppStore } from '../../store/context';
 
 const connectionLabels = {
@@ -11,16 +9,18 @@ const connectionLabels = {
 export function Header() {
   const info = useAppStore((s) => s.info);
   const connection = useAppStore((s) => s.connection);
-  const environments = useAppStore(useShallow(selectEnvironments));
-  const selected = useAppStore((s) => s.selectedEnvironment);
-  const selectEnvironment = useAppStore((s) => s.actions.selectEnvironment);
+  const operator = useAppStore((s) => s.run?.operator);
 
   return (
     <header className="header">
       <div className="brand">
         <span className="logo" aria-hidden="true" />
         <h1>Greenlight</h1>
-        {info && <span className="muted" aria-label="Version">v{info.version}</span>}
+        {info && (
+          <span className="muted" aria-label="Version">
+            v{info.version}
+          </span>
+        )}
         {info && (
           <span className="pill" aria-label="Host">
             {info.hostKind === 'electron' ? 'Desktop' : 'Browser host'}
@@ -28,22 +28,19 @@ export function Header() {
         )}
       </div>
       <div className="header-controls">
-        <label className="field-inline">
-          <span>Environment</span>
-          <select
-            aria-label="Environment"
-            value={selected ?? ''}
-            disabled={environments.length === 0}
-            onChange={(event) => selectEnvironment(event.target.value)}
-          >
-            {environments.map((env) => (
-              <option key={env.name} value={env.name}>
-                {env.name} {env.target === 'sandbox' ? '(sandbox)' : `(${env.region})`}
-              </option>
-            ))}
-          </select>
-        </label>
-        <span className={`connection connection-${connection}`} role="status" aria-label="Connection">
+        {operator !== undefined && (
+          <span className="muted" aria-label="Operator">
+            {operator}
+          </span>
+        )}
+        <span className="keys muted" aria-hidden="true">
+          j/k steps · Enter opens
+        </span>
+        <span
+          className={`connection connection-${connection}`}
+          role="status"
+          aria-label="Connection"
+        >
           {connectionLabels[connection]}
         </span>
       </div>
