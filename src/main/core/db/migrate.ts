@@ -45,24 +45,20 @@ type AppliedRow = { version: number; name: string; checksum: string };
 export function migrate(db: Db, migrations: readonly Migration[], file: string): MigrationReport {
   assertMigrationList(migrations);
   const latest = migrations.at(-1)?.version ?? 0;
+  const userVersion = Number(db.pragma('user_version', { simple: true }));
+  // Checked before anything is written: a newer schema is not ours to touch.
+  if (userVersion > latest) throw fromFuture(file, userVersion, latest);
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
     checksum TEXT NOT NULL,
     applied_at TEXT NOT NULL
   ) STRICT`);
-  const userVersion = Number(db.pragma('user_version', { simple: true }));
   const applied = db
     .prepare('SELECT version, name, checksum FROM schema_migrations ORDER BY version')
     .all() as AppliedRow[];
   const newest = Math.max(userVersion, applied.at(-1)?.version ?? 0);
-  if (newest > latest) {
-    throw new AppError(
-      'database_from_future',
-      `The evidence database ${file} was written by a newer Greenlight (schema ${newest}; this build knows up to ${latest}). Open it with that version or newer; it was left untouched.`,
-      { file, schema: newest, known: latest },
-    );
-  }
+  if (newest > latest) throw fromFuture(file, newest, latest);
   for (const row of applied) {
     const known = migrations.find((m) => m.version === row.version);
     if (known === undefined) {
@@ -101,4 +97,12 @@ export function migrate(db: Db, migrations: readonly Migration[], file: string):
     report.current = migration.version;
   }
   return report;
+}
+
+function fromFuture(file: string, schema: number, latest: number): AppError {
+  return new AppError(
+    'database_from_future',
+    `The evidence database ${file} was written by a newer Greenlight (schema ${schema}; this build knows up to ${latest}). Open it with that version or newer; it was left untouched.`,
+    { file, schema, known: latest },
+  );
 }

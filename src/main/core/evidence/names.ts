@@ -17,7 +17,7 @@ export function validateEnvironmentName(value: unknown, field = 'environment'): 
 
 /** A version is strict semver (`1.4.2`, `2.0.0-rc.1`): no leading `v`, no ranges. It names a vault folder. */
 export function validateVersion(value: unknown, field = 'version'): string {
-  if (typeof value !== 'string' || value.length > 128 || semver.valid(value) !== value) {
+  if (typeof value !== 'string' || value.length > 128 || strictSemver(value) !== value) {
     const hint =
       typeof value === 'string' && semver.valid(value) !== null
         ? ` (write it as '${semver.valid(value)}')`
@@ -29,6 +29,13 @@ export function validateVersion(value: unknown, field = 'version'): string {
     );
   }
   return value;
+}
+
+/** The version as semver prints it back (build metadata kept), or null when it is not one. */
+function strictSemver(value: string): string | null {
+  const parsed = semver.parse(value);
+  if (parsed === null) return null;
+  return parsed.build.length > 0 ? `${parsed.version}+${parsed.build.join('.')}` : parsed.version;
 }
 
 // Characters Windows and macOS file sharing refuse, so a bundle copied to any share keeps its names.
