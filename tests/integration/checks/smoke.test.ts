@@ -141,16 +141,19 @@ describe('smoke gate (real newman in a child process, loopback fleet)', () => {
   });
 
   it('stops at the run timeout and reports what finished', async () => {
+    // /never holds its request open; newman's own request timeout is far away, so only the run timeout ends it.
     const result = await runSmoke({
       collection: smokeCollection(['/health', '/never', '/health/info']),
       baseUrl: fleet.url,
       delayRequestMs: 0,
-      requestTimeoutMs: 60_000,
-      timeoutMs: 3000,
+      requestTimeoutMs: 300_000,
+      timeoutMs: 8000,
     });
     expect(result.passed).toBe(false);
-    expect(result.error).toContain('did not finish within 3000 ms (1 of 3 requests done)');
-    expect(result.requests.map((r) => r.name)).toEqual(['GET /health']);
+    // On a loaded machine newman may still be loading when the limit hits: 0 or 1 requests done, never /never.
+    expect(result.error).toMatch(/did not finish within 8000 ms \([01] of 3 requests done\)$/);
+    expect(result.requests.map((r) => r.name)).not.toContain('GET /never');
+    expect(result.requests.every((r) => r.status === 200)).toBe(true);
   });
 
   it('is cancelled by its AbortSignal', async () => {
