@@ -12,17 +12,24 @@ describe('poll pacing', () => {
     expect(baseInterval({ ...calm, phase: 'unknown' })).toBe(defaultPacing.normalMs);
   });
 
-  it('stays fast just after a change, and near the end of a known wait', () => {
-    expect(baseInterval({ ...calm, phase: 'ready-wait', msSinceChange: 2_000 })).toBe(defaultPacing.fastMs);
-    expect(baseInterval({ ...calm, phase: 'termination-wait', msUntilDeadline: 9_000 })).toBe(defaultPacing.fastMs);
-    // Never sleeps past the point where fast polling should start.
-    expect(baseInterval({ ...calm, phase: 'termination-wait', msUntilDeadline: 12_000 })).toBe(2_000);
+  it('polls fast near the end of a known wait, never sleeps past it, and calms down on overrun', () => {
+    expect(baseInterval({ ...calm, phase: 'ready-wait', msSinceChange: 0, msUntilDeadline: 600_000 })).toBe(defaultPacing.slowMs);
+    expect(baseInterval({ ...calm, phase: 'termination-wait', msUntilDeadline: 2_000 })).toBe(defaultPacing.fastMs);
+    expect(baseInterval({ ...calm, phase: 'termination-wait', msUntilDeadline: 5_000 })).toBe(2_000);
+    expect(baseInterval({ ...calm, phase: 'termination-wait', msUntilDeadline: 7_000 })).toBe(4_000);
+    expect(baseInterval({ ...calm, phase: 'termination-wait', msUntilDeadline: -5_000 })).toBe(defaultPacing.fastMs);
+    expect(baseInterval({ ...calm, phase: 'termination-wait', msUntilDeadline: -20_000 })).toBe(defaultPacing.normalMs);
+  });
+
+  it('stays fast for a while after a change into an unknown status', () => {
+    expect(baseInterval({ ...calm, phase: 'unknown', msSinceChange: 1_000 })).toBe(defaultPacing.fastMs);
+    expect(baseInterval({ ...calm, phase: 'unknown', msSinceChange: 10_000 })).toBe(defaultPacing.normalMs);
   });
 
   it('jitters healthy intervals within +/-10 %', () => {
-    expect(nextPollDelay(calm, defaultPacing, () => 0)).toBe(900);
-    expect(nextPollDelay(calm, defaultPacing, mid)).toBe(1_000);
-    expect(nextPollDelay(calm, defaultPacing, () => 0.999999)).toBe(1_100);
+    expect(nextPollDelay(calm, defaultPacing, () => 0)).toBe(1_350);
+    expect(nextPollDelay(calm, defaultPacing, mid)).toBe(1_500);
+    expect(nextPollDelay(calm, defaultPacing, () => 0.999999)).toBe(1_650);
   });
 
   it('backs off exponentially with equal jitter on throttling, harder than on 5xx, capped', () => {

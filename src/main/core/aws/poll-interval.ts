@@ -25,10 +25,12 @@ export type PollPacing = {
   slowMs: number;
   /** Interval for unknown statuses. */
   normalMs: number;
-  /** How long after a change (ours or observed) to stay fast. */
+  /** How long after a change to stay fast when the phase itself says nothing (an unknown status). */
   settleMs: number;
   /** How close to the end of a known wait to switch to fast polling. */
   deadlineLeadMs: number;
+  /** Past the expected end of a wait by this much, stop polling fast (AWS is slower than the countdown). */
+  overrunMs: number;
   /** First back-off delay after throttling; doubles per consecutive failure up to `maxBackoffMs`. */
   throttleBaseMs: number;
   /** First back-off delay after a 5xx, timeout or network failure. */
@@ -39,11 +41,12 @@ export type PollPacing = {
 };
 
 export const defaultPacing: PollPacing = {
-  fastMs: 1_000,
+  fastMs: 1_500,
   slowMs: 5_000,
   normalMs: 2_500,
-  settleMs: 8_000,
-  deadlineLeadMs: 10_000,
+  settleMs: 6_000,
+  deadlineLeadMs: 3_000,
+  overrunMs: 15_000,
   throttleBaseMs: 2_000,
   errorBaseMs: 1_000,
   maxBackoffMs: 30_000,
@@ -81,20 +84,22 @@ export function nextPollDelay(state: PollState, pacing: PollPacing = defaultPaci
 
 /** The un-jittered interval for a healthy poll. */
 export function baseInterval(state: PollState, pacing: PollPacing = defaultPacing): number {
-  if (state.msSinceChange < pacing.settleMs) return pacing.fastMs;
   switch (state.phase) {
     case 'active':
       return pacing.fastMs;
     case 'ready-wait':
     case 'termination-wait': {
+      // Entering a wait is a change too, but the next transition is the operator's or the countdown's: no
+      // settle period here (it would double the calls of a time-compressed run for nothing).
       const left = state.msUntilDeadline;
+      if (left !== undefined && left < -pacing.overrunMs) return pacing.normalMs;
       if (left !== undefined && left <= pacing.deadlineLeadMs) return pacing.fastMs;
       // Never sleep past the expected end of the wait by more than the fast interval.
       if (left !== undefined) return Math.max(pacing.fastMs, Math.min(pacing.slowMs, left - pacing.deadlineLeadMs));
       return pacing.slowMs;
     }
     default:
-      return pacing.normalMs;
+      return state.msSinceChange < pacing.settleMs ? pacing.fastMs : pacing.normalMs;
   }
 }
 

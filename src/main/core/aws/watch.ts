@@ -78,7 +78,10 @@ export type DeploymentWatch = AsyncIterable<DeploymentObservation> & {
   stop(): void;
 };
 
-const slowTargetEvery = 3;
+/** In long waits the target does not move: read it every sixth poll only. */
+const slowTargetEvery = 6;
+/** While lifecycle events run, GetDeployment every third poll (the target is read every poll). */
+const activeDeploymentEvery = 3;
 
 function describeChanges(prev: DeploymentObservation | undefined, dep: DeploymentSnapshot, target: TargetSnapshot | undefined): string[] {
   if (prev === undefined) return [`status ${dep.status}`];
@@ -174,25 +177,51 @@ export function watchDeployment(session: AwsSession, deploymentId: string, optio
     let failures = 0;
     let lastFailure: 'throttled' | 'degraded' | undefined;
     let slowPolls = 0;
+    let activePolls = 0;
     let waitStart: { phase: WatchPhase; at: number } | undefined;
     let finalTargetFetched = false;
 
     while (!signal.aborted) {
       let deployment: DeploymentSnapshot | undefined;
       try {
-        const got = await getDeployment(session, deploymentId, { signal });
-        calls += got.meta.attempts;
-        deployment = got.deployment;
-        const phase = phaseOf(deployment.status, deployment.terminationWaitStarted);
-        const wantTarget =
-          (deployment.isActive || (deployment.isTerminal && !finalTargetFetched)) &&
-          (phase === 'active' || deployment.isTerminal || last === undefined || last.status !== deployment.status || slowPolls % slowTargetEvery === 0);
-        if (wantTarget) {
+        let targetFetched = false;
+        const fetchTarget = async (): Promise<void> => {
           const t = await getEcsTarget(session, deploymentId, { signal });
           calls += t.meta.attempts;
           if (t.target !== undefined) target = t.target;
-          if (deployment.isTerminal) finalTargetFetched = true;
+          targetFetched = true;
+        };
+        const lastPhase = last === undefined ? undefined : phaseOf(last.status, last.deployment.terminationWaitStarted);
+        let fetchDeployment = true;
+        if (last !== undefined && lastPhase === 'active' && target !== undefined) {
+          // While lifecycle events run, the target shows what moves, and its status mirrors the deployment's
+          // (Ready, Succeeded, Failed): the deployment itself is re-read when the target's status changes, an
+          // event fails, or every third poll (for what only it carries: a stop, a rollback, error information).
+          const before = target.status;
+          await fetchTarget();
+          activePolls += 1;
+          const events = target.lifecycleEvents;
+          fetchDeployment =
+            target.status !== before ||
+            activePolls % activeDeploymentEvery === 0 ||
+            events.some((e) => e.status === 'Failed') ||
+            // Every event done: the termination wait (a flag only the deployment carries) has begun.
+            (events.length > 0 && events.every((e) => e.status === 'Succeeded' || e.status === 'Skipped'));
+          if (!fetchDeployment) deployment = last.deployment;
         }
+        if (fetchDeployment) {
+          const got = await getDeployment(session, deploymentId, { signal });
+          calls += got.meta.attempts;
+          deployment = got.deployment;
+          const phase = phaseOf(deployment.status, deployment.terminationWaitStarted);
+          const statusChanged = last === undefined || last.status !== deployment.status;
+          const needTarget =
+            !targetFetched &&
+            ((deployment.isActive && (phase === 'active' || statusChanged || slowPolls % slowTargetEvery === 0)) ||
+              (deployment.isTerminal && !finalTargetFetched));
+          if (needTarget) await fetchTarget();
+        }
+        if (deployment?.isTerminal && targetFetched) finalTargetFetched = true;
         failures = 0;
         lastFailure = undefined;
       } catch (error) {
