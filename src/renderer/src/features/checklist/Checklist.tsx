@@ -119,6 +119,7 @@ export function Checklist() {
                       className={`step step-${step.state}${isNext ? ' step-next' : ''}${isSelected ? ' step-selected' : ''}${isBlocked ? ' step-blocked' : ''}`}
                       data-step-id={step.id}
                       data-state={step.state}
+                      data-kind={step.kind}
                       data-next={isNext ? 'true' : undefined}
                       tabIndex={step.id === rovingId ? 0 : -1}
                       aria-current={isSelected ? 'true' : undefined}

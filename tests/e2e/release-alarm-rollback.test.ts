@@ -1,0 +1,50 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/chromium';
+import { E2E_TIME_SCALE, startConsoleHost } from '../support/console-host';
+import { ConsolePage } from '../support/pages/console-page';
+import { tempDir } from '../support/temp';
+
+describe('an alarm during the traffic shift (sandbox scenario alarm-rollback)', () => {
+  const dir = tempDir();
+  let browser: Browser;
+  let stop: () => Promise<void>;
+  let url: string;
+
+  beforeAll(async () => {
+    const started = await startConsoleHost(dir.path, {
+      scenario: 'alarm-rollback',
+      timeScale: E2E_TIME_SCALE,
+    });
+    stop = started.close;
+    url = started.host.url;
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stop?.();
+    dir.cleanup();
+  });
+
+  it("shows CodeDeploy's automatic rollback with AWS's error verbatim", async () => {
+    const gl = await new ConsolePage(await browser.newPage()).open(url);
+    await gl.start.startRelease();
+    const atApprove = await gl.checklist.workUntil((next) => next.id === 'approve-traffic-shift');
+    expect(atApprove.failed).toBeUndefined();
+
+    await gl.deployment.show();
+    await gl.deployment.approveButton().click();
+
+    // The ALB 5xx alarm fires after the shift: CodeDeploy stops the deployment and rolls back by itself.
+    await gl.deployment.waitForStatus(['Stopped', 'Failed'], 180_000);
+    await expect(gl.deployment.error().textContent()).resolves.toContain('ALARM_ACTIVE');
+    await gl.deployment.rollbackNotice().waitFor();
+    await expect(gl.waitForOutcome(180_000)).resolves.toBe('rolled-back');
+    await gl.deployment.show();
+    await expect(gl.deployment.rollbackNotice().textContent()).resolves.toMatch(
+      /Rollback deployment d-/,
+    );
+    await gl.screenshot('11-alarm-rollback');
+    await expect(gl.headline().textContent()).resolves.toMatch(/roll/i);
+  }, 600_000);
+});

@@ -1,0 +1,101 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/chromium';
+import { E2E_TIME_SCALE, startConsoleHost } from '../support/console-host';
+import { ConsolePage } from '../support/pages/console-page';
+import { tempDir } from '../support/temp';
+
+describe('a release on the sandbox, from launch to a verified evidence bundle', () => {
+  const dir = tempDir();
+  let browser: Browser;
+  let stop: () => Promise<void>;
+  let url: string;
+
+  beforeAll(async () => {
+    const started = await startConsoleHost(dir.path, {
+      scenario: 'happy',
+      timeScale: E2E_TIME_SCALE,
+    });
+    stop = started.close;
+    url = started.host.url;
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stop?.();
+    dir.cleanup();
+  });
+
+  it('walks the checklist, approves on green, finishes, exports and verifies the bundle', async () => {
+    const gl = await new ConsolePage(await browser.newPage()).open(url);
+
+    // Start: the sandbox first, identity and VPN checked, versions offered from ECR.
+    await expect(gl.start.environment().inputValue()).resolves.toBe('sandbox');
+    await gl.start.waitForStatus();
+    await expect(gl.start.identity().textContent()).resolves.toContain('Signed in');
+    await expect(gl.start.vpn().textContent()).resolves.toContain('VPN connected');
+    await gl.start.version().fill('1.5');
+    await expect(gl.start.startButton().isDisabled()).resolves.toBe(true);
+    await expect(gl.page.getByText('is not a semantic version').isVisible()).resolves.toBe(true);
+    await gl.start.version().fill('');
+    await gl.screenshot('01-start');
+    const version = await gl.start.startRelease();
+    await expect(gl.page.getByLabel('Run version').textContent()).resolves.toBe(version);
+    await gl.screenshot('02-checklist');
+    await gl.screenshot('02-checklist', 'dark');
+
+    // Work down the checklist until the traffic shift waits for approval.
+    const atApprove = await gl.checklist.workUntil((next) => next.id === 'approve-traffic-shift');
+    expect(atApprove.failed).toBeUndefined();
+    expect(atApprove.next?.id).toBe('approve-traffic-shift');
+
+    await gl.gates.show();
+    await expect(gl.gates.smokeVerdict().textContent()).resolves.toContain('Passed');
+    await expect(gl.gates.probeChart().getAttribute('aria-label')).resolves.toContain(
+      'limit 450 ms',
+    );
+    await gl.screenshot('04-gates');
+
+    await gl.deployment.show();
+    await expect(gl.deployment.status().textContent()).resolves.toBe('Ready');
+    await expect(gl.deployment.traffic().getAttribute('aria-label')).resolves.toMatch(/Blue 100 %/);
+    await expect(gl.deployment.readyWindow().isVisible()).resolves.toBe(true);
+    await expect(gl.deployment.approveButton().isEnabled()).resolves.toBe(true);
+    await expect(gl.deployment.rollbackButton().isVisible()).resolves.toBe(true);
+    await gl.screenshot('03-deployment-ready');
+    await gl.screenshot('03-deployment-ready', 'dark');
+    await gl.deployment.approveButton().click();
+    await gl.checklist.waitForState('approve-traffic-shift', ['passed']);
+
+    // Production moves to green; during the termination wait, remove blue now rather than wait it out.
+    await gl.page.getByRole('button', { name: 'Terminate blue now' }).waitFor({ timeout: 120_000 });
+    await expect(gl.deployment.traffic().getAttribute('aria-label')).resolves.toMatch(
+      /Green 100 %/,
+    );
+    await gl.screenshot('05-deployment-shifted');
+    await gl.deployment.terminateBlueNow();
+    await gl.deployment.waitForStatus(['Succeeded']);
+
+    // The rest of the checklist: post-deployment checks, vault, notices, attestations.
+    const end = await gl.checklist.workUntil(() => false);
+    expect(end.failed).toBeUndefined();
+    await expect(gl.waitForOutcome()).resolves.toBe('released');
+
+    await gl.communication.show();
+    await expect(gl.communication.slack().textContent()).resolves.toContain(version);
+    await expect(gl.communication.email().textContent()).resolves.toContain(version);
+    await gl.screenshot('07-communication');
+
+    await gl.evidence.show();
+    await expect(gl.evidence.chain().getAttribute('data-chain-ok')).resolves.toBe('true');
+    await gl.evidence.journalEntries().first().waitFor();
+    const folder = await gl.evidence.exportBundle();
+    expect(folder).toContain(`sandbox`);
+    expect(folder).toContain(version);
+    const verified = await gl.evidence.verifyBundle();
+    expect(verified.ok).toBe(true);
+    await gl.screenshot('06-evidence');
+    await gl.screenshot('06-evidence', 'dark');
+    await expect(gl.errors()).resolves.toEqual([]);
+  }, 600_000);
+});

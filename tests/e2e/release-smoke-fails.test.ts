@@ -1,0 +1,86 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/chromium';
+import { E2E_TIME_SCALE, startConsoleHost } from '../support/console-host';
+import { ConsolePage } from '../support/pages/console-page';
+import { tempDir } from '../support/temp';
+
+describe('a failing smoke collection on green (sandbox scenario smoke-fails)', () => {
+  const dir = tempDir();
+  let browser: Browser;
+  let stop: () => Promise<void>;
+  let url: string;
+
+  beforeAll(async () => {
+    const started = await startConsoleHost(dir.path, {
+      scenario: 'smoke-fails',
+      timeScale: E2E_TIME_SCALE,
+    });
+    stop = started.close;
+    url = started.host.url;
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stop?.();
+    dir.cleanup();
+  });
+
+  it('blocks Approve, asks a written reason to override, and rolls back to blue', async () => {
+    const gl = await new ConsolePage(await browser.newPage()).open(url);
+    await gl.start.startRelease();
+
+    const stopped = await gl.checklist.workUntil((next) => next.id === 'approve-traffic-shift');
+    expect(stopped.failed?.id).toBe('smoke-tests');
+
+    // The failing request comes first, with its request and assertion.
+    await gl.gates.show();
+    await expect(gl.gates.smokeVerdict().textContent()).resolves.toContain('Failed');
+    const results = await gl.gates.smokeResults();
+    expect(results[0]).toBe('failed');
+    expect(results.indexOf('failed')).toBeLessThan(
+      Math.max(0, results.indexOf('passed')) || results.length,
+    );
+    await expect(gl.gates.smokeRows().first().textContent()).resolves.toContain('/api/v1/bookings');
+    await gl.screenshot('08-smoke-failed');
+
+    // Approve is disabled and says why.
+    await gl.deployment.show();
+    await gl.deployment.waitForStatus(['Ready']);
+    await expect(gl.deployment.approveButton().isDisabled()).resolves.toBe(true);
+    await expect(gl.deployment.approveBlockedReason().textContent()).resolves.toMatch(/smoke/i);
+
+    // An override needs a reason: the dialog refuses to submit without one (or with too short a one).
+    const dialog = await gl.checklist.openOverride('smoke-tests');
+    const confirm = dialog.getByRole('button', { name: 'Override', exact: true });
+    await expect(confirm.isDisabled()).resolves.toBe(true);
+    await dialog.getByRole('textbox', { name: 'Reason' }).fill('ok');
+    await expect(confirm.isDisabled()).resolves.toBe(true);
+    await expect(dialog.getByText('at least 10 characters').isVisible()).resolves.toBe(true);
+    await gl.screenshot('09-override-dialog');
+    await dialog
+      .getByRole('textbox', { name: 'Reason' })
+      .fill('Bookings 500 is a known issue tracked in REL-42; CAB accepted it');
+    await confirm.click();
+    await gl.checklist.waitForState('smoke-tests', ['overridden']);
+    await expect(gl.checklist.detail().getByLabel('Decision').textContent()).resolves.toContain(
+      'REL-42',
+    );
+
+    // Instead of going ahead, roll back: one confirmation with a reason, then CodeDeploy's rollback to the end.
+    await gl.deployment.show();
+    const rollbackDialog = await gl.deployment.openRollback();
+    await expect(
+      rollbackDialog.getByRole('button', { name: 'Roll back now' }).isDisabled(),
+    ).resolves.toBe(true);
+    await rollbackDialog.getByRole('button', { name: 'Cancel' }).click();
+    await gl.deployment.rollback('Smoke failures on bookings: not releasing today');
+    await expect(gl.waitForOutcome()).resolves.toBe('rolled-back');
+    await gl.deployment.show();
+    await expect(gl.deployment.rollbackNotice().textContent()).resolves.toMatch(
+      /Rollback deployment d-/,
+    );
+    await expect(gl.deployment.traffic().getAttribute('aria-label')).resolves.toMatch(/Blue 100 %/);
+    await gl.screenshot('10-rolled-back');
+  }, 600_000);
+});

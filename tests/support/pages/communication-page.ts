@@ -1,0 +1,23 @@
+import type { Locator, Page } from 'playwright-core';
+import type { ConsolePage } from './console-page';
+
+/** Communication: the Slack summary and the email notice. */
+export class CommunicationPage {
+  constructor(
+    readonly page: Page,
+    private readonly console: ConsolePage,
+  ) {}
+
+  async show(): Promise<void> {
+    await this.console.openTab('Communication');
+    await this.slack().waitFor();
+  }
+
+  slack(): Locator {
+    return this.page.getByLabel('Slack summary text');
+  }
+
+  email(): Locator {
+    return this.page.getByLabel('Email notice text');
+  }
+}
