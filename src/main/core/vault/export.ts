@@ -475,9 +475,9 @@ async function writeZip(
   for (const path of paths) {
     const real = join(dir, ...path.split('/'));
     const info = await lstat(real);
+    // compressionLevel 0 stores, 1 is the fastest deflate (platform-facts: the export baseline).
     zip.addFile(real, `${name}/${path}`, {
-      compress: await isCompressible(real),
-      compressionLevel: 1,
+      compressionLevel: (await isCompressible(real)) ? 1 : 0,
       mtime,
       mode: 0o100644,
     });

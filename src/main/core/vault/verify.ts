@@ -250,13 +250,14 @@ export async function verifyBundle(path: string): Promise<BundleReport> {
       }
     }
   }
-  const present = new Set([...actual.values()].map((v) => v.sha256));
-  for (const ref of chain.contents) {
-    if (!present.has(ref.sha256)) {
+  // Content the journal recorded must be listed (a listed file that changed or went missing is named above).
+  const expected = new Set([...listed.values()].map((v) => v.sha256));
+  for (const ref of manifest === undefined ? [] : chain.contents) {
+    if (!expected.has(ref.sha256)) {
       problem(
         'missing',
         null,
-        `missing: ${ref.name} (sha256 ${short(ref.sha256)}), recorded by journal entry ${ref.seq}, is not in the bundle`,
+        `missing: ${ref.name} (sha256 ${short(ref.sha256)}), recorded by journal entry ${ref.seq}, is not listed in ${MANIFEST_FILE}`,
       );
     }
   }
