@@ -43,11 +43,7 @@ export function sandboxEnvironment(sandbox: SandboxLike): Environment {
     secrets: [{ id: 'app-config', requiredKeys: ['DATABASE_URL', 'JWT_SECRET', 'STRIPE_KEY'] }],
     vaultRoot: join('governance', 'release_vault'),
     thresholds: { ...defaultThresholds },
-    smokeCollection: firstExisting([
-      join(dir, 'backend-smoke.json'),
-      join(dir, 'backend-smoke.postman_collection.json'),
-      join(dir, 'smoke.postman_collection.json'),
-    ]),
+    smokeCollection: firstExisting([join(dir, 'smoke-collection.json')]),
     k6Script: undefined,
     integrations: {},
   };
