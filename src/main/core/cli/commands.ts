@@ -1,4 +1,5 @@
 import type { Command } from './command';
+import { preflightCommand } from './preflight';
 import { probeCommand } from './probe';
 import { sandboxCommand } from './sandbox';
 import { serveCommand } from './serve';
@@ -12,4 +13,5 @@ export const commands: Command[] = [
   smokeCommand,
   probeCommand,
   verifyCommand,
+  preflightCommand,
 ];
