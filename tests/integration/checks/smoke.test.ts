@@ -207,6 +207,18 @@ describe('smoke gate (real newman in a child process, loopback fleet)', () => {
     expect(hits).toEqual([]);
   });
 
+  it('says where it looked when the newman runner file is missing (a build that did not copy it)', async () => {
+    const error = await appError(
+      runSmoke({
+        collection: smokeCollection(),
+        baseUrl: fleet.url,
+        runnerPath: join(dir, 'nope.mjs'),
+      }),
+    );
+    expect(error.code).toBe('smoke_runner_missing');
+    expect(error.message).toContain(join(dir, 'nope.mjs'));
+  });
+
   it('rejects a bad base URL or delay naming the field', async () => {
     let error = await appError(runSmoke({ collection: smokeCollection(), baseUrl: 'fleet.local' }));
     expect(error.code).toBe('invalid_input');

@@ -195,22 +195,20 @@ function loadCollection(collection: SmokeOptions['collection']): {
 }
 
 /**
- * Finds the runner: next to this module (sources under tsx, or a build that copied it beside the bundle), or in a
- * `checks/` folder beside the bundle.
+ * Finds the runner: next to this module (the sources under tsx, or a build that copied it beside the bundle), in a
+ * `checks/` folder beside the bundle, or one level up (when the bundler put this module in a `chunks/` folder).
  */
 export function resolveRunnerPath(override?: string): string {
   const here = dirname(fileURLToPath(import.meta.url));
   const candidates = override
     ? [override]
-    : [join(here, RUNNER_FILE), join(here, 'checks', RUNNER_FILE)];
+    : [join(here, RUNNER_FILE), join(here, 'checks', RUNNER_FILE), join(here, '..', RUNNER_FILE)];
   const found = candidates.find((c) => existsSync(c));
   if (found === undefined) {
     throw new AppError(
       'smoke_runner_missing',
       `The newman runner ${RUNNER_FILE} is missing (looked in ${candidates.join(', ')}).`,
-      {
-        candidates,
-      },
+      { candidates },
     );
   }
   return found;

@@ -120,6 +120,13 @@ export const probeCommand: Command = {
     const errorRate = numberFlag(values['error-rate'], '--error-rate');
     const minSamples = numberFlag(values['min-samples'], '--min-samples');
 
+    const needed = minSamples ?? 1000;
+    if (!values.json && ratePerSec * durationSec < needed) {
+      process.stderr.write(
+        `note: ${ratePerSec}/s for ${durationSec} s is ${Math.round(ratePerSec * durationSec)} samples, fewer than the ` +
+          `${needed} the gate needs: it will not pass (raise --rate or --duration, or lower --min-samples).\n`,
+      );
+    }
     const controller = new AbortController();
     const onSigint = (): void => controller.abort();
     process.once('SIGINT', onSigint);

@@ -57,7 +57,13 @@ export function formatSmoke(result: SmokeResult): string {
   const out = [line(header)];
   for (const r of rows) {
     out.push(line(r));
-    for (const f of r.failures) out.push(`${' '.repeat(w('n') + 2)}✗ ${f.name}: ${f.message}`);
+    for (const f of r.failures) {
+      // Script errors can span lines (a JSON parse error quotes the body): indent the continuation.
+      const pad = ' '.repeat(w('n') + 4);
+      out.push(
+        `${' '.repeat(w('n') + 2)}✗ ${f.name}: ${f.message.trim().split('\n').join(`\n${pad}`)}`,
+      );
+    }
   }
   out.push('');
   if (result.error !== undefined) out.push(`Error: ${result.error}`);
