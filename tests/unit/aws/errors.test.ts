@@ -48,7 +48,8 @@ describe('AWS error mapping', () => {
     const timeout = toAwsAppError(Object.assign(new Error('exceeded 20000 ms requestTimeout'), { name: 'TimeoutError', code: 'ETIMEDOUT' }), ctx);
     expect(timeout.code).toBe('timeout');
     expect(awsErrorDetail(timeout)?.retryable).toBe(true);
-    const reset = toAwsAppError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), ctx);
+    // The HTTP handler names a hang-up 'TimeoutError' with code ECONNRESET: it is a reset, not a timeout.
+    const reset = toAwsAppError(Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' }), ctx);
     expect(reset.code).toBe('connection-reset');
     expect(reset.message).toMatch(/whether AWS acted on the request is unknown/);
     const refused = toAwsAppError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), ctx);

@@ -216,17 +216,18 @@ export function toAwsAppError(
   if (name === 'AbortError' || errno === 'ABORT_ERR') {
     return build('aborted', `${where} was cancelled.`, false);
   }
-  if (name === 'TimeoutError' || errno === 'ETIMEDOUT' || name === 'RequestTimeout') {
-    return build(
-      'timeout',
-      `${where} got no answer in time: the AWS endpoint accepted the connection but did not respond (network, VPN or AWS degraded).`,
-      true,
-    );
-  }
+  // Checked before the timeout: the HTTP handler names a socket hang-up 'TimeoutError' with code ECONNRESET.
   if (errno === 'ECONNRESET' || errno === 'EPIPE' || /socket hang up/i.test(message)) {
     return build(
       'connection-reset',
       `${where}: the connection was cut before AWS answered; whether AWS acted on the request is unknown.`,
+      true,
+    );
+  }
+  if (name === 'TimeoutError' || errno === 'ETIMEDOUT' || name === 'RequestTimeout') {
+    return build(
+      'timeout',
+      `${where} got no answer in time: the AWS endpoint accepted the connection but did not respond (network, VPN or AWS degraded).`,
       true,
     );
   }
@@ -243,7 +244,13 @@ export function toAwsAppError(
     return build('credentials-unavailable', `No usable AWS credentials for profile ${context.profile ?? '(none)'}.`, false);
   }
   // A 5xx with an HTML body, or a 200 with broken JSON, surfaces as a SyntaxError: never a success.
-  if (name === 'SyntaxError' || (meta !== undefined && e.$fault === undefined && !(name in explanations))) {
+  // ('Unknown' is the SDK's name when an error body could not be read at all, e.g. HTML from a proxy.)
+  if (
+    name === 'SyntaxError' ||
+    name === 'Unknown' ||
+    name === 'UnknownError' ||
+    (meta !== undefined && e.$fault === undefined && !(name in explanations))
+  ) {
     const status = meta?.httpStatusCode;
     return build(
       'malformed-response',
