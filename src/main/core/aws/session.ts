@@ -117,24 +117,74 @@ export type AwsSession = {
   close(): void;
 };
 
-/** Finds `[profile NAME]` (or `[default]`) in the shared config file and tells whether it uses SSO. */
-export function profileUsesSso(profile: string, configFile: string): boolean {
+/** What the shared config file says about one profile (enough to recognise SSO and a dangling sso-session). */
+export type ProfileConfig = { found: boolean; values: Record<string, string>; ssoSessions: string[] };
+
+/** Reads `[profile NAME]` (or `[default]`) and the `[sso-session ...]` names from the shared config file. */
+export function readProfileConfig(profile: string, configFile: string): ProfileConfig {
   let text: string;
   try {
     text = readFileSync(configFile, 'utf8');
   } catch {
-    return false;
+    return { found: false, values: {}, ssoSessions: [] };
   }
-  const header = profile === 'default' ? /^\s*\[\s*(profile\s+)?default\s*\]\s*$/ : new RegExp(`^\\s*\\[\\s*profile\\s+${profile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*\\]\\s*$`);
+  const values: Record<string, string> = {};
+  const ssoSessions: string[] = [];
+  let found = false;
   let inside = false;
   for (const line of text.split(/\r?\n/)) {
-    if (/^\s*\[/.test(line)) {
-      inside = header.test(line);
+    const header = /^\s*\[\s*([^\]]+?)\s*\]\s*$/.exec(line);
+    if (header?.[1] !== undefined) {
+      const name = header[1].replace(/\s+/g, ' ');
+      const session = /^sso-session (.+)$/.exec(name);
+      if (session?.[1] !== undefined) ssoSessions.push(session[1]);
+      inside = name === `profile ${profile}` || (profile === 'default' && name === 'default');
+      found ||= inside;
       continue;
     }
-    if (inside && /^\s*(sso_session|sso_start_url|sso_account_id|sso_role_name)\s*=/.test(line)) return true;
+    const pair = /^\s*([A-Za-z0-9_]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (inside && pair?.[1] !== undefined) values[pair[1]] = pair[2] ?? '';
   }
-  return false;
+  return { found, values, ssoSessions };
+}
+
+/** Whether the profile signs in through IAM Identity Center (SSO). */
+export function profileUsesSso(profile: string, configFile: string): boolean {
+  const { values } = readProfileConfig(profile, configFile);
+  return ['sso_session', 'sso_start_url', 'sso_account_id', 'sso_role_name'].some((k) => k in values);
+}
+
+/** An error shaped like the SDK's own credential errors, so the one mapping classifies it. */
+function providerError(message: string): Error {
+  return Object.assign(new Error(message), { name: 'CredentialsProviderError' });
+}
+
+/**
+ * Wraps the profile's provider: one credential lookup shared by every client of the session (so the SSO portal is
+ * asked once, not once per service), refreshed 5 minutes before expiry, never cached when it failed. A profile
+ * naming an sso-session that does not exist is reported as such (the SDK fails there with a TypeError).
+ */
+function sharedProvider(inner: CredentialsProvider, profile: string, configFile: string): CredentialsProvider {
+  let current: Promise<Awaited<ReturnType<CredentialsProvider>>> | undefined;
+  const provider = async (...args: Parameters<CredentialsProvider>) => {
+    const config = readProfileConfig(profile, configFile);
+    const session = config.values['sso_session'];
+    if (session !== undefined && !config.ssoSessions.includes(session)) {
+      throw providerError(`Sso session '${session}' could not be found in shared config file (profile ${profile}).`);
+    }
+    if (current !== undefined) {
+      const creds = await current.catch(() => undefined);
+      const expiry = creds?.expiration?.getTime();
+      if (creds !== undefined && (expiry === undefined || expiry - Date.now() > 5 * 60_000)) return creds;
+    }
+    const attempt = inner(...args);
+    current = attempt;
+    attempt.catch(() => {
+      if (current === attempt) current = undefined;
+    });
+    return attempt;
+  };
+  return provider as CredentialsProvider;
 }
 
 function configFileOf(options: AwsSessionOptions): string {
@@ -170,12 +220,12 @@ export function createAwsSession(environment: Environment, options: AwsSessionOp
   const credentialsProvider = (): Promise<StaticCredentials | CredentialsProvider> => {
     if (credentials !== undefined) return Promise.resolve(credentials);
     credentialsReady ??= import('@aws-sdk/credential-providers').then(({ fromIni }) => {
-      const provider = fromIni({
+      const provider = sharedProvider(fromIni({
         profile,
         ...(options.configFile === undefined ? {} : { configFilepath: options.configFile }),
         ...(options.credentialsFile === undefined ? {} : { filepath: options.credentialsFile }),
         ...(options.ssoEndpoint === undefined ? {} : { clientConfig: { endpoint: options.ssoEndpoint } }),
-      });
+      }), profile ?? 'default', configFile);
       credentials = provider;
       return provider;
     });
