@@ -28,7 +28,9 @@ function render(report: PreflightReport, header: string): string {
   const lines = report.checks.map((c) => `  ${label[c.status].padEnd(5)}  ${c.check.padEnd(width)}  ${c.summary}`);
   const failed = report.checks.filter((c) => c.status !== 'pass').length;
   const sso = report.checks
-    .map((c) => (c.error?.detail as { sso?: { loginCommand?: string } } | undefined)?.sso?.loginCommand)
+    .map((c) => (c.error?.detail as { sso?: { kind: string; loginCommand: string } } | undefined)?.sso)
+    .filter((state) => state !== undefined && state.kind !== 'profile-missing')
+    .map((state) => state?.loginCommand)
     .find((cmd) => cmd !== undefined);
   return [
     header,

@@ -1,0 +1,124 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkSecrets, createAwsSession, runPreflight } from '../../../src/main/core/aws';
+import { setLogSink } from '../../../src/main/core/log';
+import { appRoot } from '../../../src/main/core/paths';
+import { sandboxSession } from './support';
+
+const canaries = ['CANARY-db-7f3a', 'CANARY-jwt-91bc', 'CANARY-plain-55e1'];
+const fakeSecrets: Record<string, string> = {
+  'canary-json': JSON.stringify({ DATABASE_URL: `postgres://u:${canaries[0]}@db/app`, JWT_SECRET: canaries[1] }),
+  'canary-plain': `${canaries[2]} is not JSON`,
+};
+
+/** Secrets Manager answered by this test (canary values); every other call goes on to the sandbox. */
+async function secretsFront(upstream: string) {
+  const up = new URL(upstream);
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const target = String(req.headers['x-amz-target'] ?? '');
+      const reply = (status: number, payload: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': 'req-canary' });
+        res.end(JSON.stringify(payload));
+      };
+      if (target.startsWith('secretsmanager.')) {
+        const id = (JSON.parse(body) as { SecretId: string }).SecretId;
+        const value = fakeSecrets[id];
+        if (value === undefined) {
+          reply(400, { __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." });
+        } else if (target.endsWith('.DescribeSecret')) {
+          reply(200, { ARN: `arn:aws:secretsmanager:us-east-1:111122223333:secret:${id}-AbCdEf`, Name: id });
+        } else {
+          reply(200, { ARN: `arn:aws:secretsmanager:us-east-1:111122223333:secret:${id}-AbCdEf`, Name: id, SecretString: value, VersionId: 'v1' });
+        }
+        return;
+      }
+      const forwarded = httpRequest({ host: up.hostname, port: up.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      forwarded.end(body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/** The sandbox world's secret values (the fixture is the only place a test may read them from). */
+function sandboxSecretValues(): string[] {
+  const world = JSON.parse(readFileSync(join(appRoot(), 'resources', 'sandbox', 'world.json'), 'utf8')) as {
+    secret: { values: Record<string, string> };
+  };
+  return Object.values(world.secret.values);
+}
+
+describe('secrets pre-check never lets a value out', () => {
+  it('reports missing keys, non-JSON and missing secrets without returning or logging any value (canaries)', async () => {
+    const s = await sandboxSession();
+    const front = await secretsFront(s.sandbox.endpoint);
+    const logged: string[] = [];
+    const restore = setLogSink((line) => logged.push(line));
+    const session = createAwsSession(s.env, { credentials: s.sandbox.credentials, endpoint: front.url });
+    try {
+      const result = await checkSecrets(session, {
+        requirements: [
+          { id: 'canary-json', requiredKeys: ['DATABASE_URL', 'JWT_SECRET', 'STRIPE_KEY'] },
+          { id: 'canary-plain', requiredKeys: ['DATABASE_URL'] },
+          { id: 'canary-gone', requiredKeys: [] },
+        ],
+      });
+      expect(result.ok).toBe(false);
+      expect(result.summary).toBe(
+        'secret canary-json lacks STRIPE_KEY; secret canary-plain is not a JSON object; secret canary-gone does not exist.',
+      );
+      expect(result.facts.secrets[0]).toMatchObject({ exists: true, isJson: true, missingKeys: ['STRIPE_KEY'] });
+      expect(result.evidence.map((m) => m.requestId)).toContain('req-canary');
+      const everything = JSON.stringify(result) + logged.join('\n');
+      for (const canary of canaries) expect(everything).not.toContain(canary);
+    } finally {
+      restore();
+      session.close();
+      await front.close();
+      await s.close();
+    }
+  });
+
+  it('preflight --json against the sandbox prints no secret value of the sandbox world', async () => {
+    const values = sandboxSecretValues();
+    expect(values.length).toBeGreaterThan(0);
+    const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, [join(appRoot(), 'bin', 'greenlight.mjs'), 'preflight', '--env', 'sandbox', '--version', '1.5.1', '--json'], {
+        env: { ...process.env, GREENLIGHT_LOG: '' },
+      });
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+      child.on('close', (c) => resolve({ code: c, out }));
+    });
+    expect(code).toBe(0);
+    expect(out).toContain('"check": "secrets"');
+    for (const value of values) expect(out).not.toContain(value);
+  });
+
+  it('the in-process preflight result holds no sandbox secret value either', async () => {
+    const s = await sandboxSession();
+    const logged: string[] = [];
+    const restore = setLogSink((line) => logged.push(line));
+    try {
+      const report = await runPreflight(s.session, '1.5.1');
+      expect(report.ok).toBe(true);
+      const everything = JSON.stringify(report) + logged.join('\n');
+      for (const value of sandboxSecretValues()) expect(everything).not.toContain(value);
+    } finally {
+      restore();
+      await s.close();
+    }
+  });
+});
