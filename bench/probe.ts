@@ -1,11 +1,12 @@
 /**
  * bench/probe: how honest and how fast is the load gate, and does the smoke gate leave the main thread alone?
  *
- *   1. Accuracy: the open-loop probe at 150/s for 20 s against a fleet (a child process) with a known latency
- *      distribution and a 1 s stall every 10 s; its p95 against the true p95 the fleet recorded (goal: within 2 %).
+ *   1. Accuracy: the open-loop probe at 150/s for 10 s (three runs, the median counts) against a fleet (a child
+ *      process) with a known latency distribution and a 1 s stall every 10 s; its p95 against the true p95 the
+ *      fleet recorded (goal: within 2 %).
  *   2. autocannon (closed loop, 10 connections, 10 s) on the same fleet in the same run: its p95 and p99.
  *   3. The highest arrival rate the probe sustains cleanly (no errors, >= 99 % of the rate achieved, p99 send lag
- *      <= 10 ms) against an instant route (goal: >= 2,000/s).
+ *      <= 10 ms "tight", or <= 50 ms "no backlog" on a noisy machine) against an instant route (goal: >= 2,000/s).
  *   4. Main-thread event-loop delay p99 while a smoke run of 200 requests goes (goal <= 50 ms): newman in a child
  *      process (the default), in a worker thread, and in-process for comparison.
  *
@@ -14,6 +15,7 @@
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { cpus, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { exactPercentile } from '../src/main/core/checks/histogram';
@@ -76,6 +78,8 @@ function runAutocannon(
   });
 }
 
+/** Send lag a sender that keeps up stays under even on a busy machine; beyond it the backlog grows. */
+const NO_BACKLOG_LAG_MS = 50;
 const pct = (a: number, b: number): string => `${(((a - b) / b) * 100).toFixed(2)} %`;
 const f1 = (n: number): string => n.toFixed(1);
 
@@ -130,28 +134,41 @@ async function loopDelayDuring(
 async function main(): Promise<void> {
   const fleet = await startFleet();
   const out = (line: string): void => void process.stdout.write(`${line}\n`);
-  out(`fleet (child process) on ${fleet.base}; ${process.version}`);
+  const load = loadavg()
+    .map((n) => n.toFixed(1))
+    .join(' ');
+  out(
+    `fleet (child process) on ${fleet.base}; node ${process.version}; ${cpus().length} cores; load average ${load}`,
+  );
 
-  // 1. Accuracy against the known distribution with stalls.
-  await fleet.ask('reset');
-  const probe = await runProbe({
-    url: `${fleet.base}/known`,
-    ratePerSec: 150,
-    durationSec: 20,
-    timeoutMs: 5000,
-  });
-  const truth = (await fleet.ask('stats')).latencies ?? [];
-  const trueP95 = exactPercentile(truth, 95);
+  // 1. Accuracy against the known distribution with stalls: three runs, the median error is the figure.
   out('');
-  out('1. accuracy (150/s for 20 s, 1 s stall every 10 s)');
   out(
-    `   true p95 (fleet-side)      ${f1(trueP95)} ms  (${truth.length} requests; true p50 ${f1(exactPercentile(truth, 50))} ms, p99 ${f1(exactPercentile(truth, 99))} ms)`,
+    '1. accuracy (150/s for 10 s with one 1 s stall, three runs; fleet-side latencies are the truth)',
   );
+  const errors: number[] = [];
+  let trueP95 = 0;
+  for (let run = 1; run <= 3; run += 1) {
+    await fleet.ask('reset');
+    const probe = await runProbe({
+      url: `${fleet.base}/known`,
+      ratePerSec: 150,
+      durationSec: 10,
+      timeoutMs: 5000,
+    });
+    const truth = (await fleet.ask('stats')).latencies ?? [];
+    const t95 = exactPercentile(truth, 95);
+    trueP95 = Math.max(trueP95, t95);
+    errors.push((probe.latency.p95Ms - t95) / t95);
+    out(
+      `   run ${run}: true p95 ${f1(t95)} ms (p50 ${f1(exactPercentile(truth, 50))}), probe p95 ${f1(probe.latency.p95Ms)} ms ` +
+        `(p50 ${f1(probe.latency.p50Ms)}), ${probe.samples} samples, send lag p99 ${f1(probe.schedule.sendLagP99Ms)} ms -> ` +
+        `${pct(probe.latency.p95Ms, t95)}, verdict ${probe.passed ? 'PASS' : 'FAIL'}`,
+    );
+  }
+  const medianError = [...errors].sort((a, b) => a - b)[1] ?? 0;
   out(
-    `   probe p95                  ${f1(probe.latency.p95Ms)} ms  (${probe.samples} samples; p50 ${f1(probe.latency.p50Ms)}, p99 ${f1(probe.latency.p99Ms)})`,
-  );
-  out(
-    `   probe vs true              ${pct(probe.latency.p95Ms, trueP95)}  (goal within 2 %)  verdict: ${probe.passed ? 'PASS' : 'FAIL'}`,
+    `   probe p95 vs true p95      median ${(medianError * 100).toFixed(2)} %  (goal within 2 %)`,
   );
 
   // 2. autocannon on the same fleet.
@@ -168,30 +185,37 @@ async function main(): Promise<void> {
     `   fleet-side p95 of autocannon's own requests ${f1(exactPercentile(acTruth, 95))} ms (few arrive during a stall)`,
   );
 
-  // 3. Highest clean arrival rate against an instant route.
+  // 3. Highest clean arrival rate against an instant route. Two bars: "tight" (p99 send lag within the 10 ms the
+  // probe itself flags) and "no backlog" (lag stays bounded: the sender keeps up; on a shared, noisy machine the
+  // scheduler alone adds 10-30 ms, see the idle event-loop baseline in 4).
   out('');
   out(
-    `3. highest clean arrival rate (3 s per step; clean = 0 errors, >= 99 % achieved, p99 send lag <= ${SEND_LAG_NOTE_MS} ms)`,
+    `3. highest clean arrival rate (3 s per step; clean = 0 errors, >= 99 % of the rate achieved, and p99 send lag ` +
+      `<= ${SEND_LAG_NOTE_MS} ms "tight" or <= ${NO_BACKLOG_LAG_MS} ms "no backlog")`,
   );
-  let best = 0;
-  for (const rate of [1000, 1500, 2000, 2500, 3000, 4000, 5000]) {
+  let bestTight = 0;
+  let bestBounded = 0;
+  for (const rate of [1000, 1500, 2000, 2500, 3000, 4000]) {
     const r = await runProbe({
       url: `${fleet.base}/fast`,
       ratePerSec: rate,
       durationSec: 3,
       timeoutMs: 5000,
     });
-    const clean =
-      r.requests.errors === 0 &&
-      r.schedule.achievedRatePerSec >= rate * 0.99 &&
-      r.schedule.sendLagP99Ms <= SEND_LAG_NOTE_MS;
-    if (clean && rate > best) best = rate;
+    const kept = r.requests.errors === 0 && r.schedule.achievedRatePerSec >= rate * 0.99;
+    const tight = kept && r.schedule.sendLagP99Ms <= SEND_LAG_NOTE_MS;
+    const bounded = kept && r.schedule.sendLagP99Ms <= NO_BACKLOG_LAG_MS;
+    if (tight) bestTight = Math.max(bestTight, rate);
+    if (bounded) bestBounded = Math.max(bestBounded, rate);
     out(
-      `   ${String(rate).padStart(5)}/s  achieved ${f1(r.schedule.achievedRatePerSec).padStart(7)}/s  lag p99 ${f1(r.schedule.sendLagP99Ms).padStart(6)} ms  ` +
-        `p50 ${f1(r.latency.p50Ms).padStart(6)} ms  p95 ${f1(r.latency.p95Ms).padStart(6)} ms  errors ${r.requests.errors}  ${clean ? 'clean' : 'NOT clean'}`,
+      `   ${String(rate).padStart(5)}/s  achieved ${f1(r.schedule.achievedRatePerSec).padStart(7)}/s  lag p99 ${f1(r.schedule.sendLagP99Ms).padStart(7)} ms  ` +
+        `p50 ${f1(r.latency.p50Ms).padStart(7)} ms  p95 ${f1(r.latency.p95Ms).padStart(7)} ms  errors ${r.requests.errors}  ` +
+        `${tight ? 'tight' : bounded ? 'no backlog' : 'NOT clean'}`,
     );
   }
-  out(`   highest clean rate         ${best}/s  (goal >= 2000/s)`);
+  out(
+    `   highest clean rate         tight ${bestTight}/s, no backlog ${bestBounded}/s  (goal >= 2000/s)`,
+  );
 
   // 4. Event-loop delay while the smoke gate runs 200 requests.
   out('');
