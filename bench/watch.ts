@@ -50,7 +50,11 @@ const validationSandboxMs = Number(values['validation-seconds']) * 1000;
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
-  return s.length === 0 ? NaN : s.length % 2 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+  return s.length === 0
+    ? NaN
+    : s.length % 2
+      ? (s[mid] ?? NaN)
+      : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
 };
 const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -64,7 +68,13 @@ function countingProxy(target: URL): Promise<{ url: string; count: () => number;
   const server = createServer((req, res) => {
     n += 1;
     const upstream = httpRequest(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+      },
       (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
@@ -75,7 +85,11 @@ function countingProxy(target: URL): Promise<{ url: string; count: () => number;
   });
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () =>
-      resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, count: () => n, server }),
+      resolve({
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        count: () => n,
+        server,
+      }),
     ),
   );
 }
@@ -91,19 +105,27 @@ async function main(): Promise<void> {
     awsNow: () => sandbox.clock.now(),
     onCall: (meta) => {
       // The watcher's reads only (our approval goes through the same session).
-      if (counting && (meta.operation === 'GetDeployment' || meta.operation === 'GetDeploymentTarget')) {
+      if (
+        counting &&
+        (meta.operation === 'GetDeployment' || meta.operation === 'GetDeploymentTarget')
+      ) {
         calls.push({ at: Date.now(), meta });
       }
     },
   });
   const driver = codeDeployEcsDriver(session);
-  const wallOf = (sandboxMs: number): number => Date.now() - (sandbox.clock.now() - sandboxMs) / timeScale;
+  const wallOf = (sandboxMs: number): number =>
+    Date.now() - (sandbox.clock.now() - sandboxMs) / timeScale;
 
   const current = await driver.describeCurrentTaskDefinition();
   const registered = await driver.registerRevision(current, { version: '1.5.1' });
   const proxy = await countingProxy(new URL(sandbox.endpoint));
 
-  const created = await driver.startDeployment({ runId: `bench-${Date.now()}`, version: '1.5.1', taskDefinitionArn: registered.arn });
+  const created = await driver.startDeployment({
+    runId: `bench-${Date.now()}`,
+    version: '1.5.1',
+    taskDefinitionArn: registered.arn,
+  });
   const id = created.deploymentId;
   const watchStart = Date.now();
   counting = true;
@@ -124,16 +146,27 @@ async function main(): Promise<void> {
     waiters.push(
       new Promise((resolve) => {
         timers.push(
-          setTimeout(() => {
-            const startedAt = Date.now();
-            const child = spawn(
-              'aws',
-              ['deploy', 'wait', 'deployment-successful', '--deployment-id', id, '--endpoint-url', proxy.url],
-              { env: cliEnv, stdio: 'ignore' },
-            );
-            child.on('error', () => resolve({ startedAt, exitedAt: Date.now(), code: null }));
-            child.on('close', (code) => resolve({ startedAt, exitedAt: Date.now(), code }));
-          }, (i * 15_000) / waiterCount),
+          setTimeout(
+            () => {
+              const startedAt = Date.now();
+              const child = spawn(
+                'aws',
+                [
+                  'deploy',
+                  'wait',
+                  'deployment-successful',
+                  '--deployment-id',
+                  id,
+                  '--endpoint-url',
+                  proxy.url,
+                ],
+                { env: cliEnv, stdio: 'ignore' },
+              );
+              child.on('error', () => resolve({ startedAt, exitedAt: Date.now(), code: null }));
+              child.on('close', (code) => resolve({ startedAt, exitedAt: Date.now(), code }));
+            },
+            (i * 15_000) / waiterCount,
+          ),
         );
       }),
     );
@@ -165,28 +198,51 @@ async function main(): Promise<void> {
   // Ground truth: the instants CodeDeploy reports, mapped to wall time.
   const final = await driver.getDeployment(id);
   const target = outcome.target;
-  const transitions: { name: string; wall: number; seen: (o: DeploymentObservation) => boolean }[] = [];
-  const add = (name: string, iso: string | undefined, seen: (o: DeploymentObservation) => boolean): void => {
+  const transitions: { name: string; wall: number; seen: (o: DeploymentObservation) => boolean }[] =
+    [];
+  const add = (
+    name: string,
+    iso: string | undefined,
+    seen: (o: DeploymentObservation) => boolean,
+  ): void => {
     if (iso !== undefined) transitions.push({ name, wall: wallOf(Date.parse(iso)), seen });
   };
-  add('InProgress (start)', final.deployment.startTime, (o) => o.status !== 'Created' && o.status !== 'Queued');
+  add(
+    'InProgress (start)',
+    final.deployment.startTime,
+    (o) => o.status !== 'Created' && o.status !== 'Queued',
+  );
   for (const e of target?.lifecycleEvents ?? []) {
-    const ev = (o: DeploymentObservation) => o.target?.lifecycleEvents.find((x) => x.name === e.name)?.status;
-    add(`${e.name} started`, e.startTime, (o) => ['InProgress', 'Succeeded', 'Failed', 'Skipped'].includes(ev(o) ?? ''));
-    add(`${e.name} ended`, e.endTime, (o) => ['Succeeded', 'Failed', 'Skipped'].includes(ev(o) ?? ''));
+    const ev = (o: DeploymentObservation) =>
+      o.target?.lifecycleEvents.find((x) => x.name === e.name)?.status;
+    add(`${e.name} started`, e.startTime, (o) =>
+      ['InProgress', 'Succeeded', 'Failed', 'Skipped'].includes(ev(o) ?? ''),
+    );
+    add(`${e.name} ended`, e.endTime, (o) =>
+      ['Succeeded', 'Failed', 'Skipped'].includes(ev(o) ?? ''),
+    );
   }
-  const afterTest = target?.lifecycleEvents.find((e) => e.name === 'AfterAllowTestTraffic')?.endTime;
-  add('Ready', afterTest, (o) => o.status === 'Ready' || o.deployment.terminationWaitStarted || o.status === 'Succeeded');
+  const afterTest = target?.lifecycleEvents.find(
+    (e) => e.name === 'AfterAllowTestTraffic',
+  )?.endTime;
+  add(
+    'Ready',
+    afterTest,
+    (o) => o.status === 'Ready' || o.deployment.terminationWaitStarted || o.status === 'Succeeded',
+  );
   const afterAllow = target?.lifecycleEvents.find((e) => e.name === 'AfterAllowTraffic')?.endTime;
   add('termination wait started', afterAllow, (o) => o.deployment.terminationWaitStarted);
   add('Succeeded', final.deployment.completeTime, (o) => o.status === 'Succeeded');
 
   // Our approval (and what it immediately causes) is excluded: the watcher was poked by it.
-  const ours = (t: { wall: number }) => approvedAt !== undefined && t.wall >= approvedAt - 50 && t.wall <= approvedAt + 1_500;
+  const ours = (t: { wall: number }) =>
+    approvedAt !== undefined && t.wall >= approvedAt - 50 && t.wall <= approvedAt + 1_500;
   const byInstant = new Map<number, { names: string[]; latency: number }>();
   for (const t of transitions) {
     if (ours(t)) continue;
-    const first = observations.find((x) => x.o.kind !== 'poll-error' && x.o.seq > 0 && x.at >= t.wall - 250 && t.seen(x.o));
+    const first = observations.find(
+      (x) => x.o.kind !== 'poll-error' && x.o.seq > 0 && x.at >= t.wall - 250 && t.seen(x.o),
+    );
     if (first === undefined) continue;
     const key = Math.round(t.wall / 50);
     const entry = byInstant.get(key);
@@ -201,7 +257,8 @@ async function main(): Promise<void> {
   const cliLifetime = cli.reduce((s, c) => s + (c.exitedAt - c.startedAt), 0);
   const watchSeconds = (watchEnd - watchStart) / 1000;
   const perOp = new Map<string, number>();
-  for (const c of calls) perOp.set(c.meta.operation, (perOp.get(c.meta.operation) ?? 0) + c.meta.attempts);
+  for (const c of calls)
+    perOp.set(c.meta.operation, (perOp.get(c.meta.operation) ?? 0) + c.meta.attempts);
   const ourCalls = calls.reduce((s, c) => s + c.meta.attempts, 0);
 
   const lines = [
@@ -221,8 +278,14 @@ async function main(): Promise<void> {
     '',
     `Goal: median awareness <= 2 s at <= 0.6 calls/s -> ${median(latencies) <= 2000 && ourCalls / watchSeconds <= 0.6 ? 'met' : 'NOT met'} at this time scale.`,
   ];
-  if (process.env["BENCH_TRACE"]) for (const c of calls) process.stdout.write(`${((c.at - watchStart) / 1000).toFixed(1)} ${c.meta.operation}\n`);
-  if (process.env["BENCH_TRACE"]) for (const x of observations) process.stdout.write(`obs ${((x.at - watchStart) / 1000).toFixed(1)} ${x.o.kind} ${x.o.status} ${x.o.changes.join("; ")} ${x.o.countdown?.endsAt ?? ""}\n`);
+  if (process.env['BENCH_TRACE'])
+    for (const c of calls)
+      process.stdout.write(`${((c.at - watchStart) / 1000).toFixed(1)} ${c.meta.operation}\n`);
+  if (process.env['BENCH_TRACE'])
+    for (const x of observations)
+      process.stdout.write(
+        `obs ${((x.at - watchStart) / 1000).toFixed(1)} ${x.o.kind} ${x.o.status} ${x.o.changes.join('; ')} ${x.o.countdown?.endsAt ?? ''}\n`,
+      );
   process.stdout.write(lines.join('\n') + '\n');
   proxy.server.close();
   session.close();
@@ -230,6 +293,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench/watch failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `bench/watch failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -22,7 +22,9 @@ describe('AWS endpoint variables', () => {
   it('AWS_ENDPOINT_URL sends every service to the given endpoint', async () => {
     const sandbox = await startSandbox();
     process.env['AWS_ENDPOINT_URL'] = sandbox.endpoint;
-    const session = createAwsSession(envWithoutEndpoint(sandbox), { credentials: sandbox.credentials });
+    const session = createAwsSession(envWithoutEndpoint(sandbox), {
+      credentials: sandbox.credentials,
+    });
     try {
       expect(session.endpoint).toBeUndefined();
       const image = await codeDeployEcsDriver(session).checkImage('1.5.1');
@@ -38,7 +40,9 @@ describe('AWS endpoint variables', () => {
     const proxy = await faultProxy(sandbox.endpoint, () => 'forward');
     process.env['AWS_ENDPOINT_URL'] = sandbox.endpoint;
     process.env['AWS_ENDPOINT_URL_CODEDEPLOY'] = proxy.url;
-    const session = createAwsSession(envWithoutEndpoint(sandbox), { credentials: sandbox.credentials });
+    const session = createAwsSession(envWithoutEndpoint(sandbox), {
+      credentials: sandbox.credentials,
+    });
     try {
       const group = await codeDeployEcsDriver(session).readDeploymentGroup();
       expect(group.ok).toBe(true);

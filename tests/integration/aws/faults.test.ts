@@ -42,9 +42,16 @@ describe('AWS faults', () => {
       const driver = codeDeployEcsDriver(s.session);
       const current = await driver.describeCurrentTaskDefinition();
       // RegisterTaskDefinition and CreateDeployment get no SDK retry: a throttled one is retried by us.
-      const registered = await retryOnThrottle(() => driver.registerRevision(current, { version: '1.5.1' }));
+      const registered = await retryOnThrottle(() =>
+        driver.registerRevision(current, { version: '1.5.1' }),
+      );
       const created = await retryOnThrottle(() =>
-        driver.startDeployment({ runId: 'run-throttled', version: '1.5.1', taskDefinitionArn: registered.arn, since: Date.now() }),
+        driver.startDeployment({
+          runId: 'run-throttled',
+          version: '1.5.1',
+          taskDefinitionArn: registered.arn,
+          since: Date.now(),
+        }),
       );
       const watch = driver.watch(created.deploymentId);
       for await (const o of watch) {
@@ -59,7 +66,9 @@ describe('AWS faults', () => {
       expect(outcome.deployment?.status).toBe('Succeeded');
       // The SDK's adaptive retry absorbed throttles: some calls needed more than one attempt.
       expect(calls.some((c) => c.attempts > 1 && c.errorCode === undefined)).toBe(true);
-      const mine = (await sandboxDeployments(s.sandbox)).filter((d) => d.id === created.deploymentId);
+      const mine = (await sandboxDeployments(s.sandbox)).filter(
+        (d) => d.id === created.deploymentId,
+      );
       expect(mine).toHaveLength(1);
     } finally {
       await s.close();
@@ -78,7 +87,11 @@ describe('AWS faults', () => {
       const error = await errorOf(session.identity());
       expect(error.code).toBe('timeout');
       expect(error.message).toMatch(/^sts GetCallerIdentity got no answer in time/);
-      expect(awsErrorDetail(error)).toMatchObject({ retryable: true, service: 'sts', operation: 'GetCallerIdentity' });
+      expect(awsErrorDetail(error)).toMatchObject({
+        retryable: true,
+        service: 'sts',
+        operation: 'GetCallerIdentity',
+      });
       // Every other call is refused the same way (the account check comes first).
       const driver = codeDeployEcsDriver(session);
       expect((await errorOf(driver.checkImage('1.5.1'))).code).toBe('timeout');
@@ -91,7 +104,10 @@ describe('AWS faults', () => {
   it('cancels an in-flight call when the session signal aborts', async () => {
     const silent = await silentServer();
     const controller = new AbortController();
-    const session = createAwsSession(fakeEnv(silent.url), { credentials: creds, signal: controller.signal });
+    const session = createAwsSession(fakeEnv(silent.url), {
+      credentials: creds,
+      signal: controller.signal,
+    });
     try {
       const pending = errorOf(session.identity());
       setTimeout(() => controller.abort(), 200);
@@ -145,13 +161,25 @@ describe('AWS faults', () => {
       const current = await driver.describeCurrentTaskDefinition();
       const registered = await driver.registerRevision(current, { version: '1.5.1' });
       const since = Date.now();
-      const created = await driver.startDeployment({ runId: 'run-reset', version: '1.5.1', taskDefinitionArn: registered.arn, since });
+      const created = await driver.startDeployment({
+        runId: 'run-reset',
+        version: '1.5.1',
+        taskDefinitionArn: registered.arn,
+        since,
+      });
       expect(created.how).toBe('reconciled');
-      expect(created.evidence.map((m) => m.errorCode).filter(Boolean)).toContain('connection-reset');
+      expect(created.evidence.map((m) => m.errorCode).filter(Boolean)).toContain(
+        'connection-reset',
+      );
       // The SDK did not resend it: exactly one CreateDeployment reached the proxy.
       expect(proxy.seen.filter((r) => r.target.endsWith('.CreateDeployment'))).toHaveLength(1);
       // A retry of ours (the engine resuming) finds it again instead of creating another.
-      const again = await driver.startDeployment({ runId: 'run-reset', version: '1.5.1', taskDefinitionArn: registered.arn, since });
+      const again = await driver.startDeployment({
+        runId: 'run-reset',
+        version: '1.5.1',
+        taskDefinitionArn: registered.arn,
+        since,
+      });
       expect(again).toMatchObject({ how: 'reconciled', deploymentId: created.deploymentId });
       const after = await sandboxDeployments(s.sandbox);
       expect(after.length).toBe(before + 1);
@@ -173,14 +201,23 @@ describe('AWS faults', () => {
       }
       return 'forward';
     });
-    const session = createAwsSession(s.env, { credentials: s.sandbox.credentials, endpoint: proxy.url, awsNow: () => s.sandbox.clock.now() });
+    const session = createAwsSession(s.env, {
+      credentials: s.sandbox.credentials,
+      endpoint: proxy.url,
+      awsNow: () => s.sandbox.clock.now(),
+    });
     try {
       const driver = codeDeployEcsDriver(session);
       const before = (await sandboxDeployments(s.sandbox)).length;
       const current = await driver.describeCurrentTaskDefinition();
       const registered = await driver.registerRevision(current, { version: '1.5.1' });
       const since = Date.now();
-      const request = { runId: 'run-lost', version: '1.5.1', taskDefinitionArn: registered.arn, since };
+      const request = {
+        runId: 'run-lost',
+        version: '1.5.1',
+        taskDefinitionArn: registered.arn,
+        since,
+      };
       const error = await errorOf(driver.startDeployment(request));
       expect(error.code).toBe('create-deployment-unconfirmed');
       expect(error.detail).toMatchObject({ retryable: true, runId: 'run-lost' });
@@ -198,14 +235,30 @@ describe('AWS faults', () => {
   it('refuses to act in another account: nothing but GetCallerIdentity reaches AWS', async () => {
     const s = await sandboxSession({}, { env: { accountId: '999988887777' } });
     const proxy = await faultProxy(s.sandbox.endpoint, () => 'forward');
-    const session = createAwsSession(s.env, { credentials: s.sandbox.credentials, endpoint: proxy.url });
+    const session = createAwsSession(s.env, {
+      credentials: s.sandbox.credentials,
+      endpoint: proxy.url,
+    });
     try {
       const report = await runPreflight(session, '1.5.1');
-      expect(report.checks[0]).toMatchObject({ check: 'identity', status: 'error', error: { code: 'account-mismatch' } });
-      expect(report.checks[0]?.summary).toContain('signed in to AWS account 111122223333, but environment sandbox is account 999988887777');
+      expect(report.checks[0]).toMatchObject({
+        check: 'identity',
+        status: 'error',
+        error: { code: 'account-mismatch' },
+      });
+      expect(report.checks[0]?.summary).toContain(
+        'signed in to AWS account 111122223333, but environment sandbox is account 999988887777',
+      );
       expect(report.checks.slice(1).every((c) => c.status === 'skipped')).toBe(true);
       const driver = codeDeployEcsDriver(session);
-      const error = await errorOf(driver.startDeployment({ runId: 'run-x', version: '1.5.1', taskDefinitionArn: 'arn:aws:ecs:us-east-1:111122223333:task-definition/fixnado-sandbox-app:3' }));
+      const error = await errorOf(
+        driver.startDeployment({
+          runId: 'run-x',
+          version: '1.5.1',
+          taskDefinitionArn:
+            'arn:aws:ecs:us-east-1:111122223333:task-definition/fixnado-sandbox-app:3',
+        }),
+      );
       expect(error.code).toBe('account-mismatch');
       expect(new Set(proxy.seen.map((r) => r.target))).toEqual(new Set(['/']));
       expect(proxy.seen.every((r) => r.body.includes('Action=GetCallerIdentity'))).toBe(true);
@@ -237,7 +290,8 @@ async function retryOnThrottle<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (error) {
-      if (!(error instanceof AppError) || error.code !== 'ThrottlingException' || attempt >= 10) throw error;
+      if (!(error instanceof AppError) || error.code !== 'ThrottlingException' || attempt >= 10)
+        throw error;
       await new Promise((r) => setTimeout(r, 200 * attempt));
     }
   }

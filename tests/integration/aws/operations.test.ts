@@ -23,7 +23,11 @@ async function errorOf(promise: Promise<unknown>): Promise<AppError> {
 async function deploy(driver: DeploymentDriver, runId: string, version = '1.5.1') {
   const current = await driver.describeCurrentTaskDefinition();
   const registered = await driver.registerRevision(current, { version });
-  const created = await driver.startDeployment({ runId, version, taskDefinitionArn: registered.arn });
+  const created = await driver.startDeployment({
+    runId,
+    version,
+    taskDefinitionArn: registered.arn,
+  });
   return { current, registered, created };
 }
 
@@ -47,7 +51,10 @@ describe('AWS driver against the sandbox (real SDK, real HTTP)', () => {
       expect(group).toMatchObject({
         readyWait: { action: 'STOP_DEPLOYMENT', minutes: 20 },
         termination: { action: 'TERMINATE', minutes: 10 },
-        alarms: { enabled: true, names: ['fixnado-sandbox-codedeploy-failures', 'fixnado-sandbox-alb-5xx'] },
+        alarms: {
+          enabled: true,
+          names: ['fixnado-sandbox-codedeploy-failures', 'fixnado-sandbox-alb-5xx'],
+        },
         autoRollback: { enabled: true, events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM'] },
       });
       for (const check of report.checks) {
@@ -66,7 +73,9 @@ describe('AWS driver against the sandbox (real SDK, real HTTP)', () => {
       const byName = Object.fromEntries(report.checks.map((c) => [c.check, c]));
       expect(report.ok).toBe(false);
       expect(byName['image']?.status).toBe('fail');
-      expect(byName['image']?.summary).toBe('No image fixnado/backend:9.9.9 in ECR: push it first.');
+      expect(byName['image']?.summary).toBe(
+        'No image fixnado/backend:9.9.9 in ECR: push it first.',
+      );
       expect(byName['image']?.evidence[0]?.errorCode).toBe('ImageNotFoundException');
       expect(byName['alarms']?.status).toBe('fail');
       expect(byName['alarms']?.summary).toBe('fixnado-sandbox-alb-5xx is in ALARM.');
@@ -87,11 +96,15 @@ describe('AWS driver against the sandbox (real SDK, real HTTP)', () => {
       expect(registered.revision).toBe((current.taskDefinition.revision ?? 0) + 1);
       const fresh = await driver.describeCurrentTaskDefinition({ taskDefinition: registered.arn });
       expect(fresh.tags).toEqual(current.tags);
-      const strip = (td: typeof current.taskDefinition) => {
-        const { taskDefinitionArn, revision, registeredAt, registeredBy, containerDefinitions, ...rest } = td;
-        void taskDefinitionArn, void revision, void registeredAt, void registeredBy;
-        return { ...rest, containerDefinitions: containerDefinitions?.map((c) => ({ ...c, image: undefined })) };
-      };
+      // Everything but the revision's identity and the image must be equal.
+      const strip = (td: typeof current.taskDefinition) => ({
+        ...td,
+        taskDefinitionArn: undefined,
+        revision: undefined,
+        registeredAt: undefined,
+        registeredBy: undefined,
+        containerDefinitions: td.containerDefinitions?.map((c) => ({ ...c, image: undefined })),
+      });
       expect(strip(fresh.taskDefinition)).toEqual(strip(current.taskDefinition));
     } finally {
       await s.close();
@@ -109,15 +122,27 @@ describe('AWS driver against the sandbox (real SDK, real HTTP)', () => {
 
       const notReady = await errorOf(driver.approveTraffic(created.deploymentId));
       expect(notReady.code).toBe('DeploymentIsNotInReadyStateException');
-      expect(notReady.detail).toMatchObject({ retryable: false, awsCode: 'DeploymentIsNotInReadyStateException' });
+      expect(notReady.detail).toMatchObject({
+        retryable: false,
+        awsCode: 'DeploymentIsNotInReadyStateException',
+      });
       expect((notReady.detail as { requestId?: string }).requestId).toBeTruthy();
 
-      const second = await errorOf(driver.startDeployment({ runId: 'run-other', version: '1.5.1', taskDefinitionArn: registered.arn }));
+      const second = await errorOf(
+        driver.startDeployment({
+          runId: 'run-other',
+          version: '1.5.1',
+          taskDefinitionArn: registered.arn,
+        }),
+      );
       expect(second.code).toBe('DeploymentLimitExceededException');
       expect(second.message).toContain('Another deployment is already active');
 
       const observations: DeploymentObservation[] = [];
-      const watch = driver.watch(created.deploymentId, { groupSettings: group.facts, onObservation: (o) => observations.push(o) });
+      const watch = driver.watch(created.deploymentId, {
+        groupSettings: group.facts,
+        onObservation: (o) => observations.push(o),
+      });
       let approved = false;
       let finished = false;
       for await (const o of watch) {
@@ -140,7 +165,14 @@ describe('AWS driver against the sandbox (real SDK, real HTTP)', () => {
       expect(observations.every((o) => o.outOfBand.length === 0)).toBe(true);
       const events = outcome.target?.lifecycleEvents ?? [];
       expect(events.map((e) => e.name)).toEqual([
-        'BeforeInstall', 'Install', 'AfterInstall', 'AllowTestTraffic', 'AfterAllowTestTraffic', 'BeforeAllowTraffic', 'AllowTraffic', 'AfterAllowTraffic',
+        'BeforeInstall',
+        'Install',
+        'AfterInstall',
+        'AllowTestTraffic',
+        'AfterAllowTestTraffic',
+        'BeforeAllowTraffic',
+        'AllowTraffic',
+        'AfterAllowTraffic',
       ]);
       for (const e of events) {
         expect(e.status).toBe('Succeeded');
@@ -149,7 +181,8 @@ describe('AWS driver against the sandbox (real SDK, real HTTP)', () => {
       const statuses = observations.map((o) => o.status).filter((st, i, all) => st !== all[i - 1]);
       expect(statuses).toContain('Ready');
       expect(statuses.at(-1)).toBe('Succeeded');
-      const green = (o: DeploymentObservation) => o.target?.taskSets.find((t) => t.label === 'Green')?.trafficWeight;
+      const green = (o: DeploymentObservation) =>
+        o.target?.taskSets.find((t) => t.label === 'Green')?.trafficWeight;
       expect(observations.some((o) => green(o) === 0)).toBe(true);
       expect(observations.some((o) => green(o) === 100)).toBe(true);
 
@@ -173,13 +206,19 @@ describe('AWS driver against the sandbox (real SDK, real HTTP)', () => {
     try {
       const driver = codeDeployEcsDriver(s.session);
       const { created } = await deploy(driver, 'run-stop');
-      await waitFor(async () => ((await driver.getDeployment(created.deploymentId)).deployment.status === 'Ready' ? true : undefined));
+      await waitFor(async () =>
+        (await driver.getDeployment(created.deploymentId)).deployment.status === 'Ready'
+          ? true
+          : undefined,
+      );
       const result = await driver.stopAndRollBack(created.deploymentId);
       expect(result.stop.stopStatus).toMatch(/Pending|Succeeded/);
       expect(result.original?.status).toBe('Stopped');
       expect(result.rollbackDeploymentId).toMatch(/^d-/);
       expect(result.rollback).toMatchObject({ creator: 'codeDeployRollback', status: 'Succeeded' });
-      expect(result.rollback?.rollbackInfo?.rollbackTriggeringDeploymentId).toBe(created.deploymentId);
+      expect(result.rollback?.rollbackInfo?.rollbackTriggeringDeploymentId).toBe(
+        created.deploymentId,
+      );
     } finally {
       await s.close();
     }
@@ -192,7 +231,11 @@ describe('AWS driver against the sandbox (real SDK, real HTTP)', () => {
       const lkg = await driver.lastKnownGood();
       expect(lkg.image).toMatch(/:1\.4\.2$/);
       const refused = await errorOf(
-        driver.redeployLastKnownGood({ runId: 'run-lkg', lastKnownGood: lkg, overrideAlarms: { reason: '  ' } }),
+        driver.redeployLastKnownGood({
+          runId: 'run-lkg',
+          lastKnownGood: lkg,
+          overrideAlarms: { reason: '  ' },
+        }),
       );
       expect(refused.code).toBe('override-needs-reason');
       const created = await driver.redeployLastKnownGood({
@@ -227,17 +270,30 @@ describe('AWS driver against the sandbox (real SDK, real HTTP)', () => {
 
       // Stopped "in the AWS console": a separate client, not this session.
       const observations: DeploymentObservation[] = [];
-      const watch = driver.watch(theirs?.deploymentId ?? '', { onObservation: (o) => observations.push(o) });
+      const watch = driver.watch(theirs?.deploymentId ?? '', {
+        onObservation: (o) => observations.push(o),
+      });
       await waitFor(() => (observations.length > 0 ? true : undefined));
-      const console = new CodeDeployClient({ region: 'us-east-1', endpoint: s.sandbox.endpoint, credentials: s.sandbox.credentials });
-      await console.send(new StopDeploymentCommand({ deploymentId: theirs?.deploymentId, autoRollbackEnabled: false }));
+      const console = new CodeDeployClient({
+        region: 'us-east-1',
+        endpoint: s.sandbox.endpoint,
+        credentials: s.sandbox.credentials,
+      });
+      await console.send(
+        new StopDeploymentCommand({
+          deploymentId: theirs?.deploymentId,
+          autoRollbackEnabled: false,
+        }),
+      );
       console.destroy();
       const outcome = await watch.done;
       expect(outcome.deployment?.status).toBe('Stopped');
       const noticed = observations.flatMap((o) => o.outOfBand);
       expect(noticed.map((n) => n.kind)).toContain('stopped');
       expect(await sandboxDeployments(s.sandbox)).toEqual(
-        expect.arrayContaining([expect.objectContaining({ id: theirs?.deploymentId, status: 'Stopped' })]),
+        expect.arrayContaining([
+          expect.objectContaining({ id: theirs?.deploymentId, status: 'Stopped' }),
+        ]),
       );
     } finally {
       await s.close();

@@ -11,7 +11,10 @@ import { sandboxSession } from './support';
 
 const canaries = ['CANARY-db-7f3a', 'CANARY-jwt-91bc', 'CANARY-plain-55e1'];
 const fakeSecrets: Record<string, string> = {
-  'canary-json': JSON.stringify({ DATABASE_URL: `postgres://u:${canaries[0]}@db/app`, JWT_SECRET: canaries[1] }),
+  'canary-json': JSON.stringify({
+    DATABASE_URL: `postgres://u:${canaries[0]}@db/app`,
+    JWT_SECRET: canaries[1],
+  }),
   'canary-plain': `${canaries[2]} is not JSON`,
 };
 
@@ -25,35 +28,63 @@ async function secretsFront(upstream: string) {
       const body = Buffer.concat(chunks).toString('utf8');
       const target = String(req.headers['x-amz-target'] ?? '');
       const reply = (status: number, payload: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': 'req-canary' });
+        res.writeHead(status, {
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amzn-requestid': 'req-canary',
+        });
         res.end(JSON.stringify(payload));
       };
       if (target.startsWith('secretsmanager.')) {
         const id = (JSON.parse(body) as { SecretId: string }).SecretId;
         const value = fakeSecrets[id];
         if (value === undefined) {
-          reply(400, { __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." });
+          reply(400, {
+            __type: 'ResourceNotFoundException',
+            message: "Secrets Manager can't find the specified secret.",
+          });
         } else if (target.endsWith('.DescribeSecret')) {
-          reply(200, { ARN: `arn:aws:secretsmanager:us-east-1:111122223333:secret:${id}-AbCdEf`, Name: id });
+          reply(200, {
+            ARN: `arn:aws:secretsmanager:us-east-1:111122223333:secret:${id}-AbCdEf`,
+            Name: id,
+          });
         } else {
-          reply(200, { ARN: `arn:aws:secretsmanager:us-east-1:111122223333:secret:${id}-AbCdEf`, Name: id, SecretString: value, VersionId: 'v1' });
+          reply(200, {
+            ARN: `arn:aws:secretsmanager:us-east-1:111122223333:secret:${id}-AbCdEf`,
+            Name: id,
+            SecretString: value,
+            VersionId: 'v1',
+          });
         }
         return;
       }
-      const forwarded = httpRequest({ host: up.hostname, port: up.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
+      const forwarded = httpRequest(
+        {
+          host: up.hostname,
+          port: up.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
       forwarded.end(body);
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 /** The sandbox world's secret values (the fixture is the only place a test may read them from). */
 function sandboxSecretValues(): string[] {
-  const world = JSON.parse(readFileSync(join(appRoot(), 'resources', 'sandbox', 'world.json'), 'utf8')) as {
+  const world = JSON.parse(
+    readFileSync(join(appRoot(), 'resources', 'sandbox', 'world.json'), 'utf8'),
+  ) as {
     secret: { values: Record<string, string> };
   };
   return Object.values(world.secret.values);
@@ -65,7 +96,10 @@ describe('secrets pre-check never lets a value out', () => {
     const front = await secretsFront(s.sandbox.endpoint);
     const logged: string[] = [];
     const restore = setLogSink((line) => logged.push(line));
-    const session = createAwsSession(s.env, { credentials: s.sandbox.credentials, endpoint: front.url });
+    const session = createAwsSession(s.env, {
+      credentials: s.sandbox.credentials,
+      endpoint: front.url,
+    });
     try {
       const result = await checkSecrets(session, {
         requirements: [
@@ -78,7 +112,11 @@ describe('secrets pre-check never lets a value out', () => {
       expect(result.summary).toBe(
         'secret canary-json lacks STRIPE_KEY; secret canary-plain is not a JSON object; secret canary-gone does not exist.',
       );
-      expect(result.facts.secrets[0]).toMatchObject({ exists: true, isJson: true, missingKeys: ['STRIPE_KEY'] });
+      expect(result.facts.secrets[0]).toMatchObject({
+        exists: true,
+        isJson: true,
+        missingKeys: ['STRIPE_KEY'],
+      });
       expect(result.evidence.map((m) => m.requestId)).toContain('req-canary');
       const everything = JSON.stringify(result) + logged.join('\n');
       for (const canary of canaries) expect(everything).not.toContain(canary);
@@ -94,9 +132,21 @@ describe('secrets pre-check never lets a value out', () => {
     const values = sandboxSecretValues();
     expect(values.length).toBeGreaterThan(0);
     const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn(process.execPath, [join(appRoot(), 'bin', 'greenlight.mjs'), 'preflight', '--env', 'sandbox', '--version', '1.5.1', '--json'], {
-        env: { ...process.env, GREENLIGHT_LOG: '' },
-      });
+      const child = spawn(
+        process.execPath,
+        [
+          join(appRoot(), 'bin', 'greenlight.mjs'),
+          'preflight',
+          '--env',
+          'sandbox',
+          '--version',
+          '1.5.1',
+          '--json',
+        ],
+        {
+          env: { ...process.env, GREENLIGHT_LOG: '' },
+        },
+      );
       let out = '';
       child.stdout.on('data', (c: Buffer) => (out += c.toString()));
       child.stderr.on('data', (c: Buffer) => (out += c.toString()));

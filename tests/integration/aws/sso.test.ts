@@ -18,8 +18,18 @@ import { tempDir } from '../../support/temp';
 // the SSO portal (GetRoleCredentials) on the sandbox's loopback endpoint. The real credential providers run.
 const home = tempDir('greenlight-sso-');
 const configFile = join(home.path, '.aws', 'config');
-const cacheFile = join(home.path, '.aws', 'sso', 'cache', `${createHash('sha1').update('fixnado').digest('hex')}.json`);
-const saved = { HOME: process.env['HOME'], AWS_CONFIG_FILE: process.env['AWS_CONFIG_FILE'], AWS_SHARED_CREDENTIALS_FILE: process.env['AWS_SHARED_CREDENTIALS_FILE'] };
+const cacheFile = join(
+  home.path,
+  '.aws',
+  'sso',
+  'cache',
+  `${createHash('sha1').update('fixnado').digest('hex')}.json`,
+);
+const saved = {
+  HOME: process.env['HOME'],
+  AWS_CONFIG_FILE: process.env['AWS_CONFIG_FILE'],
+  AWS_SHARED_CREDENTIALS_FILE: process.env['AWS_SHARED_CREDENTIALS_FILE'],
+};
 let sandbox: Sandbox;
 
 function writeToken(expiresInMs: number): void {
@@ -114,7 +124,10 @@ describe('SSO profiles, offline', () => {
   it('honours AWS_ENDPOINT_URL_SSO for the portal', async () => {
     writeToken(60 * 60_000);
     process.env['AWS_ENDPOINT_URL_SSO'] = sandbox.endpoint;
-    const session = createAwsSession(envFor('fixnado-sandbox'), { configFile, credentialsFile: '/nonexistent' });
+    const session = createAwsSession(envFor('fixnado-sandbox'), {
+      configFile,
+      credentialsFile: '/nonexistent',
+    });
     try {
       expect((await session.identity()).account).toBe('111122223333');
     } finally {
@@ -129,8 +142,13 @@ describe('SSO profiles, offline', () => {
     try {
       const error = await errorOf(session.identity());
       expect(error.code).toBe('sso-expired');
-      expect(error.message).toMatch(/^The SSO session of profile fixnado-sandbox has expired\. Run: aws sso login --profile fixnado-sandbox \(AWS /);
-      expect(awsErrorDetail(error)?.sso).toMatchObject({ kind: 'sso-expired', loginCommand: 'aws sso login --profile fixnado-sandbox' });
+      expect(error.message).toMatch(
+        /^The SSO session of profile fixnado-sandbox has expired\. Run: aws sso login --profile fixnado-sandbox \(AWS /,
+      );
+      expect(awsErrorDetail(error)?.sso).toMatchObject({
+        kind: 'sso-expired',
+        loginCommand: 'aws sso login --profile fixnado-sandbox',
+      });
       expect(awsErrorDetail(error)?.retryable).toBe(false);
     } finally {
       session.close();
@@ -143,7 +161,9 @@ describe('SSO profiles, offline', () => {
     try {
       const error = await errorOf(session.identity());
       expect(error.code).toBe('sso-missing');
-      expect(awsErrorDetail(error)?.sso?.loginCommand).toBe('aws sso login --profile fixnado-sandbox');
+      expect(awsErrorDetail(error)?.sso?.loginCommand).toBe(
+        'aws sso login --profile fixnado-sandbox',
+      );
     } finally {
       session.close();
     }
@@ -169,7 +189,11 @@ describe('SSO profiles, offline', () => {
     const session = ssoSession('fixnado-sandbox');
     try {
       const report = await runPreflight(session, '1.5.1');
-      expect(report.checks[0]).toMatchObject({ check: 'identity', status: 'error', error: { code: 'sso-expired' } });
+      expect(report.checks[0]).toMatchObject({
+        check: 'identity',
+        status: 'error',
+        error: { code: 'sso-expired' },
+      });
       expect(report.checks.slice(1).every((c) => c.status === 'skipped')).toBe(true);
     } finally {
       session.close();
@@ -187,11 +211,20 @@ describe('SSO profiles, offline', () => {
       sandbox.setScenario('sso-expired');
       const error = await errorOf(
         session.call('codedeploy', 'GetDeploymentGroup', (c, sdk, abortSignal) =>
-          c.send(new sdk.GetDeploymentGroupCommand({ applicationName: 'fixnado-sandbox-ecs', deploymentGroupName: 'fixnado-sandbox-ecs' }), { abortSignal }),
+          c.send(
+            new sdk.GetDeploymentGroupCommand({
+              applicationName: 'fixnado-sandbox-ecs',
+              deploymentGroupName: 'fixnado-sandbox-ecs',
+            }),
+            { abortSignal },
+          ),
         ),
       );
       expect(error.code).toBe('sso-expired');
-      expect(awsErrorDetail(error)).toMatchObject({ awsCode: 'ExpiredTokenException', awsMessage: 'The security token included in the request is expired' });
+      expect(awsErrorDetail(error)).toMatchObject({
+        awsCode: 'ExpiredTokenException',
+        awsMessage: 'The security token included in the request is expired',
+      });
     } finally {
       session.close();
       sandbox.setScenario('happy');
@@ -200,14 +233,22 @@ describe('SSO profiles, offline', () => {
 
   it('runs aws sso login where the CLI exists, and names the command where it does not', async () => {
     const bin = join(home.path, 'fake-aws');
-    writeFileSync(bin, '#!/bin/sh\nif [ "$1" = "--version" ]; then echo aws-cli/2; exit 0; fi\necho "Attempting to open https://device.sso.us-east-1.amazonaws.com/ code: ABCD-EFGH"; echo "args: $*"\nexit 0\n');
+    writeFileSync(
+      bin,
+      '#!/bin/sh\nif [ "$1" = "--version" ]; then echo aws-cli/2; exit 0; fi\necho "Attempting to open https://device.sso.us-east-1.amazonaws.com/ code: ABCD-EFGH"; echo "args: $*"\nexit 0\n',
+    );
     chmodSync(bin, 0o755);
     const lines: string[] = [];
-    const login = await runSsoLogin('fixnado-sandbox', { awsBin: bin, onOutput: (l) => lines.push(l) });
+    const login = await runSsoLogin('fixnado-sandbox', {
+      awsBin: bin,
+      onOutput: (l) => lines.push(l),
+    });
     expect(login.command).toBe('aws sso login --profile fixnado-sandbox');
     expect(await login.done).toBe(0);
     expect(lines).toContain('args: sso login --profile fixnado-sandbox');
-    const missing = await errorOf(runSsoLogin('fixnado-sandbox', { awsBin: join(home.path, 'no-such-aws') }));
+    const missing = await errorOf(
+      runSsoLogin('fixnado-sandbox', { awsBin: join(home.path, 'no-such-aws') }),
+    );
     expect(missing.code).toBe('aws-cli-missing');
     expect(missing.message).toContain('aws sso login --profile fixnado-sandbox');
   });

@@ -1,13 +1,22 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { createAwsSession, type AwsSession, type AwsSessionOptions } from '../../../src/main/core/aws';
+import {
+  createAwsSession,
+  type AwsSession,
+  type AwsSessionOptions,
+} from '../../../src/main/core/aws';
 import { sandboxEnvironment, type Environment } from '../../../src/main/core/config';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../../src/main/core/sandbox';
 
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
 process.env['GREENLIGHT_LOG'] ??= 'silent';
 
-export type SandboxSession = { sandbox: Sandbox; env: Environment; session: AwsSession; close(): Promise<void> };
+export type SandboxSession = {
+  sandbox: Sandbox;
+  env: Environment;
+  session: AwsSession;
+  close(): Promise<void>;
+};
 
 /** A sandbox on loopback and a session on it with the sandbox's credentials and clock. */
 export async function sandboxSession(
@@ -34,7 +43,11 @@ export async function sandboxSession(
 }
 
 /** Waits for `check` to return a value (not undefined) within `timeoutMs`, polling every `everyMs`. */
-export async function waitFor<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 30_000,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -54,7 +67,11 @@ export type ProxyDecision = 'forward' | 'reset-before-forwarding' | 'reset-after
 export async function faultProxy(
   upstream: string,
   decide: (target: string, body: string) => ProxyDecision,
-): Promise<{ url: string; seen: { target: string; body: string; decision: ProxyDecision }[]; close(): Promise<void> }> {
+): Promise<{
+  url: string;
+  seen: { target: string; body: string; decision: ProxyDecision }[];
+  close(): Promise<void>;
+}> {
   const up = new URL(upstream);
   const seen: { target: string; body: string; decision: ProxyDecision }[] = [];
   const sockets = new Set<Socket>();
@@ -71,7 +88,13 @@ export async function faultProxy(
         return;
       }
       const forwarded = httpRequest(
-        { host: up.hostname, port: up.port, method: req.method, path: req.url, headers: req.headers },
+        {
+          host: up.hostname,
+          port: up.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+        },
         (answer) => {
           const parts: Buffer[] = [];
           answer.on('data', (c: Buffer) => parts.push(c));
@@ -128,14 +151,22 @@ export async function silentServer(): Promise<{ url: string; close(): Promise<vo
 
 /** POSTs to the sandbox control endpoint. */
 export async function control(sandbox: Sandbox, body: unknown): Promise<unknown> {
-  const res = await fetch(sandbox.controlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(sandbox.controlUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`control ${res.status}: ${await res.text()}`);
   return res.json();
 }
 
 /** The sandbox's own view of its deployments (GET control). */
-export async function sandboxDeployments(sandbox: Sandbox): Promise<{ id: string; status: string; creator: string }[]> {
+export async function sandboxDeployments(
+  sandbox: Sandbox,
+): Promise<{ id: string; status: string; creator: string }[]> {
   const res = await fetch(sandbox.controlUrl);
-  const state = (await res.json()) as { deployments: { id: string; status: string; creator: string }[] };
+  const state = (await res.json()) as {
+    deployments: { id: string; status: string; creator: string }[];
+  };
   return state.deployments;
 }

@@ -67,7 +67,10 @@ describe('environments config', () => {
     expect(env?.resources.alarmNames).toEqual(['a', 'b']);
     expect(env?.smokeCollection).toBe('/cfg/postman/backend-smoke.json');
     expect(env?.thresholds).toEqual({ p95Ms: 300, errorRate: 0.01, errorBudget: 0.1 });
-    expect(env?.integrations.slack?.webhookUrl).toMatchObject({ kind: 'env', name: 'SLACK_WEBHOOK' });
+    expect(env?.integrations.slack?.webhookUrl).toMatchObject({
+      kind: 'env',
+      name: 'SLACK_WEBHOOK',
+    });
     expect(env?.integrations.grafana?.token).toMatchObject({
       kind: 'keychain',
       service: 'greenlight',
@@ -88,13 +91,19 @@ describe('environments config', () => {
     const missing = errorOf(() =>
       parseEnvironments(minimal.replace('    region: eu-west-2\n', ''), 'env.yaml'),
     );
-    expect(missing.message).toMatch(/^env\.yaml:3: environments\.staging\.region: expected an AWS region/);
+    expect(missing.message).toMatch(
+      /^env\.yaml:3: environments\.staging\.region: expected an AWS region/,
+    );
     const typo = errorOf(() => parseEnvironments(`${minimal}    profil: x\n`, 'env.yaml'));
-    expect(typo.message).toBe("env.yaml:3: environments.staging: unknown key 'profil' (check the spelling)");
+    expect(typo.message).toBe(
+      "env.yaml:3: environments.staging: unknown key 'profil' (check the spelling)",
+    );
     const port = errorOf(() =>
       parseEnvironments(`${minimal}    resources: { containerPort: 'http' }\n`, 'env.yaml'),
     );
-    expect(port.message).toMatch(/environments\.staging\.resources\.containerPort: expected the container port/);
+    expect(port.message).toMatch(
+      /environments\.staging\.resources\.containerPort: expected the container port/,
+    );
   });
 
   it('refuses a plain token without ever echoing it', () => {
@@ -109,7 +118,9 @@ describe('environments config', () => {
   it('reports YAML syntax errors with their line, and refuses to redefine sandbox', () => {
     const broken = errorOf(() => parseEnvironments('environments:\n  staging: [\n', 'env.yaml'));
     expect(broken.message).toMatch(/^env\.yaml:\d+: \(yaml\): not valid YAML/);
-    const sandbox = errorOf(() => parseEnvironments(minimal.replace('staging:', 'sandbox:'), 'env.yaml'));
+    const sandbox = errorOf(() =>
+      parseEnvironments(minimal.replace('staging:', 'sandbox:'), 'env.yaml'),
+    );
     expect(sandbox.message).toMatch(/^env\.yaml:3: environments\.sandbox: 'sandbox' is built in/);
   });
 
@@ -163,12 +174,16 @@ describe('secret references', () => {
     expect(parseSecretRef(text)?.kind).toBe(kind);
   });
 
-  it.each(['glsa_abc123', 'env:', 'env:1BAD', 'keychain:nosplit', 'keychain:/acc', 'https://hooks.slack.com/x'])(
-    'refuses %s',
-    (text) => {
-      expect(parseSecretRef(text)).toBeUndefined();
-    },
-  );
+  it.each([
+    'glsa_abc123',
+    'env:',
+    'env:1BAD',
+    'keychain:nosplit',
+    'keychain:/acc',
+    'https://hooks.slack.com/x',
+  ])('refuses %s', (text) => {
+    expect(parseSecretRef(text)).toBeUndefined();
+  });
 
   it('resolves env and keychain references, naming the reference when it cannot', async () => {
     const env = parseSecretRef('env:GL_TEST_TOKEN');
@@ -179,7 +194,9 @@ describe('secret references', () => {
     const reader = (service: string, account: string) =>
       Promise.resolve(service === 'svc' && account === 'acc' ? 'v2' : undefined);
     await expect(resolveSecretRef(keychain, { keychain: reader })).resolves.toBe('v2');
-    await expect(resolveSecretRef(keychain, { keychain: () => Promise.resolve(undefined) })).rejects.toMatchObject({
+    await expect(
+      resolveSecretRef(keychain, { keychain: () => Promise.resolve(undefined) }),
+    ).rejects.toMatchObject({
       code: 'secret-ref-unresolved',
     });
   });

@@ -1,7 +1,12 @@
 import { AppError } from '../errors';
 import { createLogger } from '../log';
 import { awsErrorDetail, type AwsCallMeta } from './errors';
-import { toDeploymentSnapshot, toTargetSnapshot, type DeploymentSnapshot, type TargetSnapshot } from './model';
+import {
+  toDeploymentSnapshot,
+  toTargetSnapshot,
+  type DeploymentSnapshot,
+  type TargetSnapshot,
+} from './model';
 import { listDeployments, metaFromError } from './prechecks';
 import type { AwsSession } from './session';
 import { buildAppSpec, sha256Hex, taskDefinitionOfAppSpec, type AppSpec } from './task-definition';
@@ -24,7 +29,9 @@ export function deploymentDescription(runId: string, text: string): string {
 
 /** The run id a description carries, if it was written by Greenlight. */
 export function runIdOfDescription(description: string | undefined): string | undefined {
-  return description === undefined ? undefined : /^\[greenlight-run:([^\]]+)\]/.exec(description)?.[1];
+  return description === undefined
+    ? undefined
+    : /^\[greenlight-run:([^\]]+)\]/.exec(description)?.[1];
 }
 
 /** Why an alarm override or ignored stop failures were asked for; without a reason they are refused. */
@@ -58,7 +65,15 @@ export type CreatedDeployment = {
 };
 
 /** Failures after which CodeDeploy may or may not have created the deployment. */
-const ambiguousCodes = new Set(['connection-reset', 'timeout', 'malformed-response', 'InternalFailure', 'ServiceUnavailable', 'InternalServiceError', 'ServiceUnavailableException']);
+const ambiguousCodes = new Set([
+  'connection-reset',
+  'timeout',
+  'malformed-response',
+  'InternalFailure',
+  'ServiceUnavailable',
+  'InternalServiceError',
+  'ServiceUnavailableException',
+]);
 
 /** AWS clocks and ours differ; search a little before our own "since". */
 const reconcileSkewMs = 5 * 60_000;
@@ -82,13 +97,18 @@ export async function createDeployment(
     ['ignoreApplicationStopFailures', request.ignoreApplicationStopFailures],
   ] as const) {
     if (o !== undefined && o.reason.trim() === '') {
-      throw new AppError('override-needs-reason', `${name} needs a written reason; it is recorded with the deployment.`, {
-        field: name,
-      });
+      throw new AppError(
+        'override-needs-reason',
+        `${name} needs a written reason; it is recorded with the deployment.`,
+        {
+          field: name,
+        },
+      );
     }
   }
   if (request.overrideAlarms) overrides.alarms = request.overrideAlarms.reason;
-  if (request.ignoreApplicationStopFailures) overrides.ignoreApplicationStopFailures = request.ignoreApplicationStopFailures.reason;
+  if (request.ignoreApplicationStopFailures)
+    overrides.ignoreApplicationStopFailures = request.ignoreApplicationStopFailures.reason;
   const evidence: AwsCallMeta[] = [];
   const found = (deploymentId: string): CreatedDeployment => ({
     deploymentId,
@@ -100,7 +120,11 @@ export async function createDeployment(
   });
 
   if (request.since !== undefined) {
-    const earlier = await reconcileCreatedDeployment(session, { runId: request.runId, since: request.since, ...opts });
+    const earlier = await reconcileCreatedDeployment(session, {
+      runId: request.runId,
+      since: request.since,
+      ...opts,
+    });
     evidence.push(...earlier.evidence);
     if (earlier.deployment !== undefined) return found(earlier.deployment.deploymentId);
   }
@@ -119,9 +143,13 @@ export async function createDeployment(
               appSpecContent: { content: request.appSpec.content, sha256: request.appSpec.sha256 },
             },
             description,
-            ...(request.ignoreApplicationStopFailures ? { ignoreApplicationStopFailures: true } : {}),
+            ...(request.ignoreApplicationStopFailures
+              ? { ignoreApplicationStopFailures: true }
+              : {}),
             // Alarm polling off for this deployment only (needs codedeploy:UpdateDeploymentGroup on the role).
-            ...(request.overrideAlarms ? { overrideAlarmConfiguration: { enabled: false, alarms: [] } } : {}),
+            ...(request.overrideAlarms
+              ? { overrideAlarmConfiguration: { enabled: false, alarms: [] } }
+              : {}),
           }),
           { abortSignal },
         ),
@@ -129,15 +157,35 @@ export async function createDeployment(
     );
     evidence.push(called.meta);
     const deploymentId = called.output.deploymentId;
-    if (deploymentId === undefined) throw new AppError('malformed-response', 'CreateDeployment answered without a deployment id.', {});
-    return { deploymentId, how: 'created', description, appSpecSha256: request.appSpec.sha256, overrides, evidence };
+    if (deploymentId === undefined)
+      throw new AppError(
+        'malformed-response',
+        'CreateDeployment answered without a deployment id.',
+        {},
+      );
+    return {
+      deploymentId,
+      how: 'created',
+      description,
+      appSpecSha256: request.appSpec.sha256,
+      overrides,
+      evidence,
+    };
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
     evidence.push(metaFromError(error, 'codedeploy', 'CreateDeployment'));
-    const isAmbiguous = ambiguousCodes.has(error.code) || (awsErrorDetail(error)?.httpStatusCode ?? 0) >= 500;
+    const isAmbiguous =
+      ambiguousCodes.has(error.code) || (awsErrorDetail(error)?.httpStatusCode ?? 0) >= 500;
     if (!isAmbiguous && error.code !== 'DeploymentLimitExceededException') throw error;
-    log.warn('CreateDeployment outcome unclear; looking for this run in CodeDeploy', { code: error.code, runId: request.runId });
-    const after = await reconcileCreatedDeployment(session, { runId: request.runId, since: request.since ?? sentAt, ...opts });
+    log.warn('CreateDeployment outcome unclear; looking for this run in CodeDeploy', {
+      code: error.code,
+      runId: request.runId,
+    });
+    const after = await reconcileCreatedDeployment(session, {
+      runId: request.runId,
+      since: request.since ?? sentAt,
+      ...opts,
+    });
     evidence.push(...after.evidence);
     if (after.deployment !== undefined) return found(after.deployment.deploymentId);
     if (isAmbiguous) {
@@ -152,7 +200,10 @@ export async function createDeployment(
   }
 }
 
-export type ReconcileResult = { deployment: DeploymentSnapshot | undefined; evidence: AwsCallMeta[] };
+export type ReconcileResult = {
+  deployment: DeploymentSnapshot | undefined;
+  evidence: AwsCallMeta[];
+};
 
 /**
  * Finds the deployment a run created: ListDeployments for the group (all statuses: a fast failure must be found
@@ -166,7 +217,10 @@ export async function reconcileCreatedDeployment(
   // AWS-side time: for the sandbox its own clock (the offset between the two clocks is preserved).
   const offset = session.awsNow() - Date.now();
   const createdAfter = new Date(query.since + offset - reconcileSkewMs);
-  const { deployments, evidence } = await listDeployments(session, { createdAfter, ...(query.signal ? { signal: query.signal } : {}) });
+  const { deployments, evidence } = await listDeployments(session, {
+    createdAfter,
+    ...(query.signal ? { signal: query.signal } : {}),
+  });
   const marker = runMarker(query.runId);
   const mine = deployments
     .filter((d) => d.description?.startsWith(marker))
@@ -183,11 +237,13 @@ export async function getDeployment(
   const called = await session.call(
     'codedeploy',
     'GetDeployment',
-    (c, sdk, abortSignal) => c.send(new sdk.GetDeploymentCommand({ deploymentId }), { abortSignal }),
+    (c, sdk, abortSignal) =>
+      c.send(new sdk.GetDeploymentCommand({ deploymentId }), { abortSignal }),
     opts,
   );
   const info = called.output.deploymentInfo;
-  if (info === undefined) throw new AppError('malformed-response', `GetDeployment ${deploymentId} returned nothing.`, {});
+  if (info === undefined)
+    throw new AppError('malformed-response', `GetDeployment ${deploymentId} returned nothing.`, {});
   return { deployment: toDeploymentSnapshot(info), meta: called.meta };
 }
 
@@ -206,7 +262,13 @@ export async function getEcsTarget(
       'codedeploy',
       'GetDeploymentTarget',
       (c, sdk, abortSignal) =>
-        c.send(new sdk.GetDeploymentTargetCommand({ deploymentId, targetId: `${r.cluster}:${r.service}` }), { abortSignal }),
+        c.send(
+          new sdk.GetDeploymentTargetCommand({
+            deploymentId,
+            targetId: `${r.cluster}:${r.service}`,
+          }),
+          { abortSignal },
+        ),
       opts,
     );
     return { target: toTargetSnapshot(called.output.deploymentTarget), meta: called.meta };
@@ -234,7 +296,9 @@ export async function continueDeployment(
     'codedeploy',
     'ContinueDeployment',
     (c, sdk, abortSignal) =>
-      c.send(new sdk.ContinueDeploymentCommand({ deploymentId, deploymentWaitType: waitType }), { abortSignal }),
+      c.send(new sdk.ContinueDeploymentCommand({ deploymentId, deploymentWaitType: waitType }), {
+        abortSignal,
+      }),
     opts,
   );
   return { meta: called.meta };
@@ -263,10 +327,18 @@ export async function stopDeployment(
       'codedeploy',
       'StopDeployment',
       (c, sdk, abortSignal) =>
-        c.send(new sdk.StopDeploymentCommand({ deploymentId, autoRollbackEnabled: opts.autoRollback }), { abortSignal }),
+        c.send(
+          new sdk.StopDeploymentCommand({ deploymentId, autoRollbackEnabled: opts.autoRollback }),
+          { abortSignal },
+        ),
       opts,
     );
-    return { stopStatus: called.output.status ?? 'Pending', statusMessage: called.output.statusMessage, deployment: undefined, evidence: [called.meta] };
+    return {
+      stopStatus: called.output.status ?? 'Pending',
+      statusMessage: called.output.statusMessage,
+      deployment: undefined,
+      evidence: [called.meta],
+    };
   } catch (error) {
     if (error instanceof AppError && error.code === 'DeploymentAlreadyCompletedException') {
       const reread = await getDeployment(session, deploymentId, opts);
@@ -297,50 +369,82 @@ export type LastKnownGood = {
  * The last known good release: the group's `lastSuccessfulDeployment` -> GetDeployment -> GetApplicationRevision
  * (the AppSpec) -> its task definition ARN -> DescribeTaskDefinition, which must still be ACTIVE.
  */
-export async function resolveLastKnownGood(session: AwsSession, opts: Opts = {}): Promise<LastKnownGood> {
+export async function resolveLastKnownGood(
+  session: AwsSession,
+  opts: Opts = {},
+): Promise<LastKnownGood> {
   const r = session.environment.resources;
   const evidence: AwsCallMeta[] = [];
   const group = await session.call(
     'codedeploy',
     'GetDeploymentGroup',
     (c, sdk, abortSignal) =>
-      c.send(new sdk.GetDeploymentGroupCommand({ applicationName: r.codedeployApplication, deploymentGroupName: r.deploymentGroup }), { abortSignal }),
+      c.send(
+        new sdk.GetDeploymentGroupCommand({
+          applicationName: r.codedeployApplication,
+          deploymentGroupName: r.deploymentGroup,
+        }),
+        { abortSignal },
+      ),
     opts,
   );
   evidence.push(group.meta);
   const lastId = group.output.deploymentGroupInfo?.lastSuccessfulDeployment?.deploymentId;
   if (lastId === undefined) {
-    throw new AppError('no-last-known-good', `Deployment group ${r.deploymentGroup} has no successful deployment to go back to.`, {});
+    throw new AppError(
+      'no-last-known-good',
+      `Deployment group ${r.deploymentGroup} has no successful deployment to go back to.`,
+      {},
+    );
   }
   const dep = await session.call(
     'codedeploy',
     'GetDeployment',
-    (c, sdk, abortSignal) => c.send(new sdk.GetDeploymentCommand({ deploymentId: lastId }), { abortSignal }),
+    (c, sdk, abortSignal) =>
+      c.send(new sdk.GetDeploymentCommand({ deploymentId: lastId }), { abortSignal }),
     opts,
   );
   evidence.push(dep.meta);
   const revision = dep.output.deploymentInfo?.revision;
-  if (revision === undefined) throw new AppError('no-last-known-good', `Deployment ${lastId} has no revision recorded.`, {});
+  if (revision === undefined)
+    throw new AppError('no-last-known-good', `Deployment ${lastId} has no revision recorded.`, {});
   const rev = await session.call(
     'codedeploy',
     'GetApplicationRevision',
     (c, sdk, abortSignal) =>
-      c.send(new sdk.GetApplicationRevisionCommand({ applicationName: r.codedeployApplication, revision }), { abortSignal }),
+      c.send(
+        new sdk.GetApplicationRevisionCommand({
+          applicationName: r.codedeployApplication,
+          revision,
+        }),
+        { abortSignal },
+      ),
     opts,
   );
   evidence.push(rev.meta);
   const content = rev.output.revision?.appSpecContent?.content ?? revision.appSpecContent?.content;
   if (content === undefined) {
-    throw new AppError('no-last-known-good', `The revision of deployment ${lastId} is not an AppSpec content revision.`, {});
+    throw new AppError(
+      'no-last-known-good',
+      `The revision of deployment ${lastId} is not an AppSpec content revision.`,
+      {},
+    );
   }
   const taskDefinitionArn = taskDefinitionOfAppSpec(content);
   if (taskDefinitionArn === undefined) {
-    throw new AppError('no-last-known-good', `The AppSpec of deployment ${lastId} names no task definition ARN.`, {});
+    throw new AppError(
+      'no-last-known-good',
+      `The AppSpec of deployment ${lastId} names no task definition ARN.`,
+      {},
+    );
   }
   const td = await session.call(
     'ecs',
     'DescribeTaskDefinition',
-    (c, sdk, abortSignal) => c.send(new sdk.DescribeTaskDefinitionCommand({ taskDefinition: taskDefinitionArn }), { abortSignal }),
+    (c, sdk, abortSignal) =>
+      c.send(new sdk.DescribeTaskDefinitionCommand({ taskDefinition: taskDefinitionArn }), {
+        abortSignal,
+      }),
     opts,
   );
   evidence.push(td.meta);
@@ -352,7 +456,9 @@ export async function resolveLastKnownGood(session: AwsSession, opts: Opts = {})
       { taskDefinitionArn, status, deploymentId: lastId },
     );
   }
-  const image = td.output.taskDefinition?.containerDefinitions?.find((c) => c.name === r.containerName)?.image;
+  const image = td.output.taskDefinition?.containerDefinitions?.find(
+    (c) => c.name === r.containerName,
+  )?.image;
   return {
     deploymentId: lastId,
     appSpec: { content, sha256: sha256Hex(content) },
@@ -370,7 +476,13 @@ export async function resolveLastKnownGood(session: AwsSession, opts: Opts = {})
  */
 export async function redeployLastKnownGood(
   session: AwsSession,
-  request: { runId: string; lastKnownGood: LastKnownGood; since?: number; overrideAlarms?: Override; ignoreApplicationStopFailures?: Override },
+  request: {
+    runId: string;
+    lastKnownGood: LastKnownGood;
+    since?: number;
+    overrideAlarms?: Override;
+    ignoreApplicationStopFailures?: Override;
+  },
   opts: Opts = {},
 ): Promise<CreatedDeployment> {
   const lkg = request.lastKnownGood;
@@ -382,7 +494,9 @@ export async function redeployLastKnownGood(
       appSpec: lkg.appSpec,
       ...(request.since === undefined ? {} : { since: request.since }),
       ...(request.overrideAlarms ? { overrideAlarms: request.overrideAlarms } : {}),
-      ...(request.ignoreApplicationStopFailures ? { ignoreApplicationStopFailures: request.ignoreApplicationStopFailures } : {}),
+      ...(request.ignoreApplicationStopFailures
+        ? { ignoreApplicationStopFailures: request.ignoreApplicationStopFailures }
+        : {}),
     },
     opts,
   );
@@ -391,5 +505,9 @@ export async function redeployLastKnownGood(
 /** The AppSpec for deploying a registered task definition to the environment's container and port. */
 export function appSpecFor(session: AwsSession, taskDefinitionArn: string): AppSpec {
   const r = session.environment.resources;
-  return buildAppSpec({ taskDefinitionArn, containerName: r.containerName, containerPort: r.containerPort });
+  return buildAppSpec({
+    taskDefinitionArn,
+    containerName: r.containerName,
+    containerPort: r.containerPort,
+  });
 }

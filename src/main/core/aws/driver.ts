@@ -34,18 +34,36 @@ export type DeploymentDriver = {
   readDeploymentGroup(opts?: Opts): Promise<PrecheckReport['deploymentGroup']>;
   checkNoActiveDeployment(opts?: Opts): Promise<PrecheckReport['noActiveDeployment']>;
   /** The current task definition (family's latest ACTIVE revision) with its tags. */
-  describeCurrentTaskDefinition(opts?: Opts & { taskDefinition?: string }): Promise<td.CurrentTaskDefinition>;
+  describeCurrentTaskDefinition(
+    opts?: Opts & { taskDefinition?: string },
+  ): Promise<td.CurrentTaskDefinition>;
   /** A new revision differing only in the container's image (tag = version, or an explicit image). */
-  registerRevision(base: td.CurrentTaskDefinition, target: { version?: string; image?: string }, opts?: Opts): Promise<td.RegisteredTaskDefinition>;
+  registerRevision(
+    base: td.CurrentTaskDefinition,
+    target: { version?: string; image?: string },
+    opts?: Opts,
+  ): Promise<td.RegisteredTaskDefinition>;
   /** Starts the deployment of a registered task definition; never creates two for one run. */
   startDeployment(
-    request: { runId: string; version: string; taskDefinitionArn: string; since?: number; overrideAlarms?: cd.Override },
+    request: {
+      runId: string;
+      version: string;
+      taskDefinitionArn: string;
+      since?: number;
+      overrideAlarms?: cd.Override;
+    },
     opts?: Opts,
   ): Promise<cd.CreatedDeployment>;
   /** Finds the deployment a run already created (after a crash or an unclear failure). */
   reconcile(query: { runId: string; since: number }, opts?: Opts): Promise<cd.ReconcileResult>;
-  getDeployment(deploymentId: string, opts?: Opts): Promise<{ deployment: DeploymentSnapshot; meta: AwsCallMeta }>;
-  getTarget(deploymentId: string, opts?: Opts): Promise<{ target: TargetSnapshot | undefined; meta: AwsCallMeta }>;
+  getDeployment(
+    deploymentId: string,
+    opts?: Opts,
+  ): Promise<{ deployment: DeploymentSnapshot; meta: AwsCallMeta }>;
+  getTarget(
+    deploymentId: string,
+    opts?: Opts,
+  ): Promise<{ target: TargetSnapshot | undefined; meta: AwsCallMeta }>;
   /** Approve production traffic (ContinueDeployment READY_WAIT). */
   approveTraffic(deploymentId: string, opts?: Opts): Promise<{ meta: AwsCallMeta }>;
   /** End the termination wait now (ContinueDeployment TERMINATION_WAIT). */
@@ -54,7 +72,13 @@ export type DeploymentDriver = {
   stopAndRollBack(deploymentId: string, opts?: Opts & WatchOptions): Promise<RollbackOutcome>;
   lastKnownGood(opts?: Opts): Promise<cd.LastKnownGood>;
   redeployLastKnownGood(
-    request: { runId: string; lastKnownGood: cd.LastKnownGood; since?: number; overrideAlarms?: cd.Override; ignoreApplicationStopFailures?: cd.Override },
+    request: {
+      runId: string;
+      lastKnownGood: cd.LastKnownGood;
+      since?: number;
+      overrideAlarms?: cd.Override;
+      ignoreApplicationStopFailures?: cd.Override;
+    },
     opts?: Opts,
   ): Promise<cd.CreatedDeployment>;
   watch(deploymentId: string, options?: WatchOptions): DeploymentWatch;
@@ -80,21 +104,45 @@ export async function stopAndFollowRollback(
   deploymentId: string,
   opts: Opts & WatchOptions = {},
 ): Promise<RollbackOutcome> {
-  const stop = await cd.stopDeployment(session, deploymentId, { autoRollback: true, ...(opts.signal ? { signal: opts.signal } : {}) });
+  const stop = await cd.stopDeployment(session, deploymentId, {
+    autoRollback: true,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
   const evidence = [...stop.evidence];
   if (stop.stopStatus === 'AlreadyCompleted') {
-    return { stop, original: stop.deployment, rollbackDeploymentId: stop.deployment?.rollbackInfo?.rollbackDeploymentId, rollback: undefined, evidence };
+    return {
+      stop,
+      original: stop.deployment,
+      rollbackDeploymentId: stop.deployment?.rollbackInfo?.rollbackDeploymentId,
+      rollback: undefined,
+      evidence,
+    };
   }
-  const originalWatch = watchDeployment(session, deploymentId, { ...opts, onObservation: opts.onObservation });
+  const originalWatch = watchDeployment(session, deploymentId, {
+    ...opts,
+    onObservation: opts.onObservation,
+  });
   originalWatch.expectAction('stop');
   const original = await originalWatch.done;
   const rollbackDeploymentId = original.deployment?.rollbackInfo?.rollbackDeploymentId;
   if (rollbackDeploymentId === undefined) {
-    return { stop, original: original.deployment, rollbackDeploymentId: undefined, rollback: undefined, evidence };
+    return {
+      stop,
+      original: original.deployment,
+      rollbackDeploymentId: undefined,
+      rollback: undefined,
+      evidence,
+    };
   }
   const rollbackWatch = watchDeployment(session, rollbackDeploymentId, opts);
   const rollback = await rollbackWatch.done;
-  return { stop, original: original.deployment, rollbackDeploymentId, rollback: rollback.deployment, evidence };
+  return {
+    stop,
+    original: original.deployment,
+    rollbackDeploymentId,
+    rollback: rollback.deployment,
+    evidence,
+  };
 }
 
 /** The CodeDeploy blue/green for ECS driver over one environment's session. */
@@ -109,7 +157,8 @@ export function codeDeployEcsDriver(session: AwsSession): DeploymentDriver {
     readDeploymentGroup: (o) => pre.readDeploymentGroup(session, o),
     checkNoActiveDeployment: (o) => pre.checkNoActiveDeployment(session, o),
     describeCurrentTaskDefinition: (o) => td.describeTaskDefinition(session, o),
-    registerRevision: (base, target, o) => td.registerTaskDefinitionWithImage(session, base, target, o),
+    registerRevision: (base, target, o) =>
+      td.registerTaskDefinitionWithImage(session, base, target, o),
     startDeployment: (request, o) =>
       cd.createDeployment(
         session,

@@ -81,12 +81,17 @@ type ErrorLike = {
   code?: unknown;
   $fault?: unknown;
   $retryable?: unknown;
-  $metadata?: { httpStatusCode?: number; requestId?: string; attempts?: number; totalRetryDelay?: number };
+  $metadata?: {
+    httpStatusCode?: number;
+    requestId?: string;
+    attempts?: number;
+    totalRetryDelay?: number;
+  };
   $response?: { headers?: Record<string, string> };
 };
 
 function asErrorLike(error: unknown): ErrorLike {
-  return typeof error === 'object' && error !== null ? (error as ErrorLike) : { message: String(error) };
+  return typeof error === 'object' && error !== null ? error : { message: String(error) };
 }
 
 /**
@@ -102,12 +107,18 @@ export function classifyCredentialsError(
   const e = asErrorLike(error);
   const name = typeof e.name === 'string' ? e.name : '';
   const message = typeof e.message === 'string' ? e.message : '';
-  const state = (kind: SsoState['kind']): SsoState => ({ kind, profile, loginCommand: loginCommandFor(profile), message });
+  const state = (kind: SsoState['kind']): SsoState => ({
+    kind,
+    profile,
+    loginCommand: loginCommandFor(profile),
+    message,
+  });
   if (name === 'CredentialsProviderError' || name === 'TokenProviderError') {
     const row = ssoMessageTable.find((r) => r.match.test(message));
     if (row !== undefined) return state(row.kind);
     // The portal's 401 (GetRoleCredentials) arrives wrapped; its name survives in the message or the cause.
-    if (/Unauthorized|Session token not found or invalid|expired/i.test(message)) return state('sso-expired');
+    if (/Unauthorized|Session token not found or invalid|expired/i.test(message))
+      return state('sso-expired');
     return undefined;
   }
   if (name === 'UnauthorizedException' && isSsoProfile) return state('sso-expired');
@@ -151,13 +162,15 @@ const explanations: Record<string, string> = {
     'The deployment has already finished; there is nothing left to stop or continue. Its final state has been re-read.',
   InvalidDeploymentStatusException: 'The deployment is not in a state that allows this action.',
   DeploymentNotStartedException: 'CodeDeploy has not started the deployment on its target yet.',
-  DeploymentDoesNotExistException: 'CodeDeploy has no deployment with this id in this account and region.',
+  DeploymentDoesNotExistException:
+    'CodeDeploy has no deployment with this id in this account and region.',
   DeploymentGroupDoesNotExistException:
     'The deployment group named in the environment does not exist in this account and region.',
   ApplicationDoesNotExistException:
     'The CodeDeploy application named in the environment does not exist in this account and region.',
   InvalidRevisionException: 'CodeDeploy rejected the revision (AppSpec).',
-  DescriptionTooLongException: 'The deployment description is longer than CodeDeploy accepts (256 characters).',
+  DescriptionTooLongException:
+    'The deployment description is longer than CodeDeploy accepts (256 characters).',
   ImageNotFoundException: 'ECR has no image with this tag in the repository.',
   RepositoryNotFoundException: 'The ECR repository named in the environment does not exist.',
   ResourceNotFoundException: 'AWS reports that the resource does not exist.',
@@ -184,7 +197,12 @@ export function toAwsAppError(
   const errno = typeof e.code === 'string' ? e.code : undefined;
   const meta = e.$metadata;
   const where = `${context.service} ${context.operation}`;
-  const build = (code: string, explanation: string, retryable: boolean, extra: Partial<AwsErrorDetail> = {}) => {
+  const build = (
+    code: string,
+    explanation: string,
+    retryable: boolean,
+    extra: Partial<AwsErrorDetail> = {},
+  ) => {
     const detail: AwsErrorDetail = {
       service: context.service,
       operation: context.operation,
@@ -198,7 +216,8 @@ export function toAwsAppError(
       retryable,
       ...extra,
     };
-    const text = message && message !== explanation ? `${explanation} (AWS ${name}: ${message})` : explanation;
+    const text =
+      message && message !== explanation ? `${explanation} (AWS ${name}: ${message})` : explanation;
     return new AppError(code, text, detail, { cause: error });
   };
 
@@ -210,7 +229,10 @@ export function toAwsAppError(
         : sso.kind === 'sso-missing'
           ? `There is no SSO session for profile ${sso.profile} on this machine.`
           : `The AWS profile ${sso.profile} is not configured on this machine.`;
-    const fix = sso.kind === 'profile-missing' ? ' Add it to ~/.aws/config (or fix the environment\'s profile).' : ` Run: ${sso.loginCommand}`;
+    const fix =
+      sso.kind === 'profile-missing'
+        ? " Add it to ~/.aws/config (or fix the environment's profile)."
+        : ` Run: ${sso.loginCommand}`;
     return build(sso.kind, `${what}${fix}`, false, { sso });
   }
   if (name === 'AbortError' || errno === 'ABORT_ERR') {
@@ -238,10 +260,18 @@ export function toAwsAppError(
     errno === 'ENETUNREACH' ||
     errno === 'EAI_AGAIN'
   ) {
-    return build('endpoint-unreachable', `${where}: the AWS endpoint cannot be reached (${errno}).`, true);
+    return build(
+      'endpoint-unreachable',
+      `${where}: the AWS endpoint cannot be reached (${errno}).`,
+      true,
+    );
   }
   if (name === 'CredentialsProviderError' || name === 'TokenProviderError') {
-    return build('credentials-unavailable', `No usable AWS credentials for profile ${context.profile ?? '(none)'}.`, false);
+    return build(
+      'credentials-unavailable',
+      `No usable AWS credentials for profile ${context.profile ?? '(none)'}.`,
+      false,
+    );
   }
   // A 5xx with an HTML body, or a 200 with broken JSON, surfaces as a SyntaxError: never a success.
   // ('Unknown' is the SDK's name when an error body could not be read at all, e.g. HTML from a proxy.)
@@ -260,7 +290,8 @@ export function toAwsAppError(
   }
   const isThrottle = throttlingNames.has(name);
   const isServer = e.$fault === 'server' || (meta?.httpStatusCode ?? 0) >= 500;
-  const retryable = isThrottle || isServer || retryableNames.has(name) || e.$retryable !== undefined;
+  const retryable =
+    isThrottle || isServer || retryableNames.has(name) || e.$retryable !== undefined;
   const explanation =
     explanations[name] ??
     (isThrottle

@@ -72,7 +72,8 @@ export type TargetSnapshot = {
   taskSets: TaskSetView[];
 };
 
-const iso = (d: Date | undefined): string | undefined => (d === undefined ? undefined : d.toISOString());
+const iso = (d: Date | undefined): string | undefined =>
+  d === undefined ? undefined : d.toISOString();
 
 /** Flattens the SDK's `DeploymentInfo`. */
 export function toDeploymentSnapshot(info: DeploymentInfo): DeploymentSnapshot {
@@ -107,7 +108,10 @@ export function toDeploymentSnapshot(info: DeploymentInfo): DeploymentSnapshot {
     readyWait:
       bg?.deploymentReadyOption === undefined
         ? undefined
-        : { action: bg.deploymentReadyOption.actionOnTimeout, minutes: bg.deploymentReadyOption.waitTimeInMinutes },
+        : {
+            action: bg.deploymentReadyOption.actionOnTimeout,
+            minutes: bg.deploymentReadyOption.waitTimeInMinutes,
+          },
     termination:
       bg?.terminateBlueInstancesOnDeploymentSuccess === undefined
         ? undefined
@@ -132,7 +136,11 @@ export function toTargetSnapshot(target: DeploymentTarget | undefined): TargetSn
       diagnostics:
         e.diagnostics === undefined
           ? undefined
-          : { errorCode: e.diagnostics.errorCode, message: e.diagnostics.message, scriptName: e.diagnostics.scriptName },
+          : {
+              errorCode: e.diagnostics.errorCode,
+              message: e.diagnostics.message,
+              scriptName: e.diagnostics.scriptName,
+            },
     })),
     taskSets: (ecs?.taskSetsInfo ?? []).map((t) => ({
       id: t.identifer ?? '?',

@@ -71,10 +71,17 @@ export type PollState = {
  * Back-off is "equal jitter": half the exponential delay fixed, half random, so the wait never collapses to
  * zero under a throttling storm (full jitter can) while watchers still spread out.
  */
-export function nextPollDelay(state: PollState, pacing: PollPacing = defaultPacing, random: () => number = Math.random): number {
+export function nextPollDelay(
+  state: PollState,
+  pacing: PollPacing = defaultPacing,
+  random: () => number = Math.random,
+): number {
   if (state.consecutiveFailures > 0) {
     const base = state.lastFailure === 'throttled' ? pacing.throttleBaseMs : pacing.errorBaseMs;
-    const exp = Math.min(pacing.maxBackoffMs, base * 2 ** Math.min(state.consecutiveFailures - 1, 16));
+    const exp = Math.min(
+      pacing.maxBackoffMs,
+      base * 2 ** Math.min(state.consecutiveFailures - 1, 16),
+    );
     return Math.round(exp / 2 + random() * (exp / 2));
   }
   const interval = baseInterval(state, pacing);
@@ -95,7 +102,8 @@ export function baseInterval(state: PollState, pacing: PollPacing = defaultPacin
       if (left !== undefined && left < -pacing.overrunMs) return pacing.normalMs;
       if (left !== undefined && left <= pacing.deadlineLeadMs) return pacing.fastMs;
       // Never sleep past the expected end of the wait by more than the fast interval.
-      if (left !== undefined) return Math.max(pacing.fastMs, Math.min(pacing.slowMs, left - pacing.deadlineLeadMs));
+      if (left !== undefined)
+        return Math.max(pacing.fastMs, Math.min(pacing.slowMs, left - pacing.deadlineLeadMs));
       return pacing.slowMs;
     }
     default:
@@ -136,6 +144,10 @@ export function watchTimeoutMs(settings: {
   realMarginMs?: number;
 }): number {
   const minutes =
-    (settings.readyWaitMinutes ?? 0) + (settings.terminationWaitMinutes ?? 0) + (settings.marginMinutes ?? 30);
-  return Math.ceil((minutes * 60_000) / (settings.timeScale ?? 1)) + (settings.realMarginMs ?? 60_000);
+    (settings.readyWaitMinutes ?? 0) +
+    (settings.terminationWaitMinutes ?? 0) +
+    (settings.marginMinutes ?? 30);
+  return (
+    Math.ceil((minutes * 60_000) / (settings.timeScale ?? 1)) + (settings.realMarginMs ?? 60_000)
+  );
 }

@@ -1,7 +1,12 @@
 import type { DeploymentStatus } from '@aws-sdk/client-codedeploy';
 import { AppError } from '../errors';
 import type { AwsCallMeta } from './errors';
-import { activeStatuses, toDeploymentSnapshot, type DeploymentSnapshot, type WaitSetting } from './model';
+import {
+  activeStatuses,
+  toDeploymentSnapshot,
+  type DeploymentSnapshot,
+  type WaitSetting,
+} from './model';
 import type { AwsSession } from './session';
 
 /** Every pre-check answers with whether it passed, one line for a person, typed facts and the calls it made. */
@@ -18,7 +23,10 @@ type Opts = { signal?: AbortSignal };
 export type IdentityFacts = { account: string; arn: string; expectedAccount: string };
 
 /** The profile's identity, checked against the environment's account (AppError `account-mismatch` otherwise). */
-export async function checkIdentity(session: AwsSession, opts: Opts = {}): Promise<PrecheckResult<'identity', IdentityFacts>> {
+export async function checkIdentity(
+  session: AwsSession,
+  opts: Opts = {},
+): Promise<PrecheckResult<'identity', IdentityFacts>> {
   const id = await session.verifyAccount(opts.signal);
   return {
     check: 'identity',
@@ -50,7 +58,14 @@ export async function checkImage(
     check: 'image',
     ok: false,
     summary: why,
-    facts: { repository, tag: version, digest: undefined, pushedAt: undefined, registryId: undefined, imageUri: undefined },
+    facts: {
+      repository,
+      tag: version,
+      digest: undefined,
+      pushedAt: undefined,
+      registryId: undefined,
+      imageUri: undefined,
+    },
     evidence: [meta],
   });
   let called;
@@ -59,14 +74,23 @@ export async function checkImage(
       'ecr',
       'DescribeImages',
       (c, sdk, abortSignal) =>
-        c.send(new sdk.DescribeImagesCommand({ repositoryName: repository, imageIds: [{ imageTag: version }] }), {
-          abortSignal,
-        }),
+        c.send(
+          new sdk.DescribeImagesCommand({
+            repositoryName: repository,
+            imageIds: [{ imageTag: version }],
+          }),
+          {
+            abortSignal,
+          },
+        ),
       opts,
     );
   } catch (error) {
     if (error instanceof AppError && error.code === 'ImageNotFoundException') {
-      return notFound(metaFromError(error, 'ecr', 'DescribeImages'), `No image ${repository}:${version} in ECR: push it first.`);
+      return notFound(
+        metaFromError(error, 'ecr', 'DescribeImages'),
+        `No image ${repository}:${version} in ECR: push it first.`,
+      );
     }
     throw error;
   }
@@ -76,7 +100,9 @@ export async function checkImage(
   }
   const registryId = image.registryId;
   const imageUri =
-    registryId === undefined ? undefined : `${registryId}.dkr.ecr.${session.region}.amazonaws.com/${repository}:${version}`;
+    registryId === undefined
+      ? undefined
+      : `${registryId}.dkr.ecr.${session.region}.amazonaws.com/${repository}:${version}`;
   return {
     check: 'image',
     ok: true,
@@ -109,11 +135,19 @@ export type SecretFacts = {
  * `arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-abcdef:json-key:stage:version` (reference, "Pre-checks").
  * Returns the secret id (the ARN without the key part) and the key, or undefined for SSM parameters.
  */
-export function parseSecretValueFrom(valueFrom: string): { secretId: string; jsonKey: string | undefined } | undefined {
-  const match = /^(arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:[^:]+)(?::([^:]*)(?::([^:]*)(?::([^:]*))?)?)?$/.exec(valueFrom);
+export function parseSecretValueFrom(
+  valueFrom: string,
+): { secretId: string; jsonKey: string | undefined } | undefined {
+  const match =
+    /^(arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:[^:]+)(?::([^:]*)(?::([^:]*)(?::([^:]*))?)?)?$/.exec(
+      valueFrom,
+    );
   if (match?.[1] === undefined) return undefined;
   const jsonKey = match[2];
-  return { secretId: match[1], jsonKey: jsonKey === undefined || jsonKey === '' ? undefined : jsonKey };
+  return {
+    secretId: match[1],
+    jsonKey: jsonKey === undefined || jsonKey === '' ? undefined : jsonKey,
+  };
 }
 
 /**
@@ -143,7 +177,8 @@ export async function checkSecrets(
       const described = await session.call(
         'secretsmanager',
         'DescribeSecret',
-        (c, sdk, abortSignal) => c.send(new sdk.DescribeSecretCommand({ SecretId: req.id }), { abortSignal }),
+        (c, sdk, abortSignal) =>
+          c.send(new sdk.DescribeSecretCommand({ SecretId: req.id }), { abortSignal }),
         opts,
       );
       evidence.push(described.meta);
@@ -162,7 +197,13 @@ export async function checkSecrets(
     facts.isJson = keys !== undefined;
     facts.missingKeys = req.requiredKeys.filter((k) => !keys?.has(k));
   }
-  const problems = secrets.filter((s) => !s.exists || s.deleted || s.missingKeys.length > 0 || (!s.isJson && s.requiredKeys.length > 0));
+  const problems = secrets.filter(
+    (s) =>
+      !s.exists ||
+      s.deleted ||
+      s.missingKeys.length > 0 ||
+      (!s.isJson && s.requiredKeys.length > 0),
+  );
   const summary =
     problems.length === 0
       ? `${secrets.length} secret(s) present with their required keys.`
@@ -192,10 +233,14 @@ async function presentKeys(
     'secretsmanager',
     'GetSecretValue',
     async (c, sdk, abortSignal) => {
-      const output = await c.send(new sdk.GetSecretValueCommand({ SecretId: secretId }), { abortSignal });
+      const output = await c.send(new sdk.GetSecretValueCommand({ SecretId: secretId }), {
+        abortSignal,
+      });
       try {
-        const parsed: unknown = output.SecretString === undefined ? undefined : JSON.parse(output.SecretString);
-        if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) keys = new Set(Object.keys(parsed));
+        const parsed: unknown =
+          output.SecretString === undefined ? undefined : JSON.parse(output.SecretString);
+        if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+          keys = new Set(Object.keys(parsed));
       } catch {
         // Not JSON: say so, without quoting any of it.
       }
@@ -209,23 +254,43 @@ async function presentKeys(
 }
 
 export type AlarmFacts = {
-  alarms: { name: string; state: string | undefined; reason: string | undefined; updatedAt: string | undefined }[];
+  alarms: {
+    name: string;
+    state: string | undefined;
+    reason: string | undefined;
+    updatedAt: string | undefined;
+  }[];
   missing: string[];
 };
 
 /** None of the environment's alarms is in ALARM (CloudWatch DescribeAlarms); a configured alarm that does not exist fails too. */
-export async function checkAlarms(session: AwsSession, opts: Opts = {}): Promise<PrecheckResult<'alarms', AlarmFacts>> {
+export async function checkAlarms(
+  session: AwsSession,
+  opts: Opts = {},
+): Promise<PrecheckResult<'alarms', AlarmFacts>> {
   const names = session.environment.resources.alarmNames;
   if (names.length === 0) {
-    return { check: 'alarms', ok: true, summary: 'No alarms configured.', facts: { alarms: [], missing: [] }, evidence: [] };
+    return {
+      check: 'alarms',
+      ok: true,
+      summary: 'No alarms configured.',
+      facts: { alarms: [], missing: [] },
+      evidence: [],
+    };
   }
   const called = await session.call(
     'cloudwatch',
     'DescribeAlarms',
     (c, sdk, abortSignal) =>
-      c.send(new sdk.DescribeAlarmsCommand({ AlarmNames: names, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }), {
-        abortSignal,
-      }),
+      c.send(
+        new sdk.DescribeAlarmsCommand({
+          AlarmNames: names,
+          AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+        }),
+        {
+          abortSignal,
+        },
+      ),
     opts,
   );
   const found = [...(called.output.MetricAlarms ?? []), ...(called.output.CompositeAlarms ?? [])];
@@ -267,7 +332,9 @@ export type DeploymentGroupSettings = {
   alarms: { enabled: boolean; names: string[]; ignorePollAlarmFailure: boolean };
   autoRollback: { enabled: boolean; events: string[] };
   ecsServices: { cluster: string | undefined; service: string | undefined }[];
-  lastSuccessfulDeployment: { deploymentId: string | undefined; status: string | undefined; endTime: string | undefined } | undefined;
+  lastSuccessfulDeployment:
+    | { deploymentId: string | undefined; status: string | undefined; endTime: string | undefined }
+    | undefined;
 };
 
 /** Reads the group (GetDeploymentGroup) and checks it is an ECS blue/green group for the environment's service. */
@@ -281,7 +348,10 @@ export async function readDeploymentGroup(
     'GetDeploymentGroup',
     (c, sdk, abortSignal) =>
       c.send(
-        new sdk.GetDeploymentGroupCommand({ applicationName: r.codedeployApplication, deploymentGroupName: r.deploymentGroup }),
+        new sdk.GetDeploymentGroupCommand({
+          applicationName: r.codedeployApplication,
+          deploymentGroupName: r.deploymentGroup,
+        }),
         { abortSignal },
       ),
     opts,
@@ -291,7 +361,10 @@ export async function readDeploymentGroup(
   const settings: DeploymentGroupSettings = {
     applicationName: g?.applicationName ?? r.codedeployApplication,
     deploymentGroupName: g?.deploymentGroupName ?? r.deploymentGroup,
-    deploymentStyle: { type: g?.deploymentStyle?.deploymentType, option: g?.deploymentStyle?.deploymentOption },
+    deploymentStyle: {
+      type: g?.deploymentStyle?.deploymentType,
+      option: g?.deploymentStyle?.deploymentOption,
+    },
     computePlatform: g?.computePlatform,
     deploymentConfigName: g?.deploymentConfigName,
     readyWait: {
@@ -311,7 +384,10 @@ export async function readDeploymentGroup(
       enabled: g?.autoRollbackConfiguration?.enabled ?? false,
       events: g?.autoRollbackConfiguration?.events ?? [],
     },
-    ecsServices: (g?.ecsServices ?? []).map((s) => ({ cluster: s.clusterName, service: s.serviceName })),
+    ecsServices: (g?.ecsServices ?? []).map((s) => ({
+      cluster: s.clusterName,
+      service: s.serviceName,
+    })),
     lastSuccessfulDeployment:
       g?.lastSuccessfulDeployment === undefined
         ? undefined
@@ -322,7 +398,10 @@ export async function readDeploymentGroup(
           },
   };
   const problems: string[] = [];
-  if (settings.deploymentStyle.type !== undefined && settings.deploymentStyle.type !== 'BLUE_GREEN') {
+  if (
+    settings.deploymentStyle.type !== undefined &&
+    settings.deploymentStyle.type !== 'BLUE_GREEN'
+  ) {
     problems.push(`deployment type is ${settings.deploymentStyle.type}, expected BLUE_GREEN`);
   }
   if (settings.computePlatform !== undefined && settings.computePlatform !== 'ECS') {
@@ -330,7 +409,9 @@ export async function readDeploymentGroup(
   }
   const service = settings.ecsServices[0];
   if (service !== undefined && (service.cluster !== r.cluster || service.service !== r.service)) {
-    problems.push(`group deploys ${service.cluster}/${service.service}, environment says ${r.cluster}/${r.service}`);
+    problems.push(
+      `group deploys ${service.cluster}/${service.service}, environment says ${r.cluster}/${r.service}`,
+    );
   }
   const ready = settings.readyWait;
   const term = settings.termination;
@@ -358,7 +439,10 @@ export async function checkNoActiveDeployment(
   session: AwsSession,
   opts: Opts = {},
 ): Promise<PrecheckResult<'no-active-deployment', ActiveDeploymentFacts>> {
-  const { deployments, evidence } = await listDeployments(session, { statuses: [...activeStatuses], ...opts });
+  const { deployments, evidence } = await listDeployments(session, {
+    statuses: [...activeStatuses],
+    ...opts,
+  });
   const active = deployments.filter((d) => d.isActive);
   return {
     check: 'no-active-deployment',
@@ -394,7 +478,9 @@ export async function listDeployments(
             applicationName: r.codedeployApplication,
             deploymentGroupName: r.deploymentGroup,
             ...(options.statuses === undefined ? {} : { includeOnlyStatuses: options.statuses }),
-            ...(options.createdAfter === undefined ? {} : { createTimeRange: { start: options.createdAfter } }),
+            ...(options.createdAfter === undefined
+              ? {}
+              : { createTimeRange: { start: options.createdAfter } }),
             ...(nextToken === undefined ? {} : { nextToken }),
           }),
           { abortSignal },
@@ -412,7 +498,8 @@ export async function listDeployments(
     const called = await session.call(
       'codedeploy',
       'BatchGetDeployments',
-      (c, sdk, abortSignal) => c.send(new sdk.BatchGetDeploymentsCommand({ deploymentIds: chunk }), { abortSignal }),
+      (c, sdk, abortSignal) =>
+        c.send(new sdk.BatchGetDeploymentsCommand({ deploymentIds: chunk }), { abortSignal }),
       options,
     );
     evidence.push(called.meta);
@@ -422,8 +509,17 @@ export async function listDeployments(
 }
 
 /** The call metadata an AppError from `session.call` carries (for evidence of a failed-but-expected call). */
-export function metaFromError(error: AppError, service: AwsCallMeta['service'], operation: string): AwsCallMeta {
-  const d = (error.detail ?? {}) as { requestId?: string; httpStatusCode?: number; attempts?: number; totalRetryDelayMs?: number };
+export function metaFromError(
+  error: AppError,
+  service: AwsCallMeta['service'],
+  operation: string,
+): AwsCallMeta {
+  const d = (error.detail ?? {}) as {
+    requestId?: string;
+    httpStatusCode?: number;
+    attempts?: number;
+    totalRetryDelayMs?: number;
+  };
   return {
     service,
     operation,

@@ -33,7 +33,10 @@ export async function runPreflight(
 ): Promise<PreflightReport> {
   const driver = opts.driver ?? codeDeployEcsDriver(session);
   const o = opts.signal === undefined ? {} : { signal: opts.signal };
-  const steps: [string, () => Promise<{ ok: boolean; summary: string; facts: unknown; evidence: AwsCallMeta[] }>][] = [
+  const steps: [
+    string,
+    () => Promise<{ ok: boolean; summary: string; facts: unknown; evidence: AwsCallMeta[] }>,
+  ][] = [
     ['identity', () => driver.checkIdentity(o)],
     ['image', () => driver.checkImage(version, o)],
     ['secrets', () => driver.checkSecrets(o)],
@@ -45,17 +48,43 @@ export async function runPreflight(
   let identityFailed = false;
   for (const [check, run] of steps) {
     if (identityFailed) {
-      checks.push({ check, status: 'skipped', summary: 'Skipped: the AWS identity is not established.', facts: undefined, error: undefined, evidence: [] });
+      checks.push({
+        check,
+        status: 'skipped',
+        summary: 'Skipped: the AWS identity is not established.',
+        facts: undefined,
+        error: undefined,
+        evidence: [],
+      });
       continue;
     }
     try {
       const result = await run();
-      checks.push({ check, status: result.ok ? 'pass' : 'fail', summary: result.summary, facts: result.facts, error: undefined, evidence: result.evidence });
+      checks.push({
+        check,
+        status: result.ok ? 'pass' : 'fail',
+        summary: result.summary,
+        facts: result.facts,
+        error: undefined,
+        evidence: result.evidence,
+      });
     } catch (error) {
       const shape = toErrorShape(error);
-      checks.push({ check, status: 'error', summary: shape.message, facts: undefined, error: shape, evidence: [] });
+      checks.push({
+        check,
+        status: 'error',
+        summary: shape.message,
+        facts: undefined,
+        error: shape,
+        evidence: [],
+      });
       if (check === 'identity') identityFailed = true;
     }
   }
-  return { environment: session.environment.name, version, ok: checks.every((c) => c.status === 'pass'), checks };
+  return {
+    environment: session.environment.name,
+    version,
+    ok: checks.every((c) => c.status === 'pass'),
+    checks,
+  };
 }

@@ -37,12 +37,20 @@ export type ClientOf = {
 };
 
 /** Static credentials (the sandbox's, or a test's). */
-export type StaticCredentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+export type StaticCredentials = {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+};
 type CredentialsProvider = ReturnType<typeof fromIni>;
 
 /** Connection, socket and whole-request limits; the SDK has no request timeout by default (platform facts). */
 export type AwsTimeouts = { connectMs: number; socketMs: number; requestMs: number };
-export const defaultTimeouts: AwsTimeouts = { connectMs: 3_000, socketMs: 15_000, requestMs: 20_000 };
+export const defaultTimeouts: AwsTimeouts = {
+  connectMs: 3_000,
+  socketMs: 15_000,
+  requestMs: 20_000,
+};
 
 export type AwsSessionOptions = {
   /** One endpoint for every service (the sandbox). Default: the environment's, else AWS's (or AWS_ENDPOINT_URL*). */
@@ -84,7 +92,12 @@ export type Called<T> = { output: T; meta: AwsCallMeta };
 export type CallerIdentity = { account: string; arn: string; userId: string; meta: AwsCallMeta };
 
 type WithMetadata = {
-  $metadata: { requestId?: string; httpStatusCode?: number; attempts?: number; totalRetryDelay?: number };
+  $metadata: {
+    requestId?: string;
+    httpStatusCode?: number;
+    attempts?: number;
+    totalRetryDelay?: number;
+  };
 };
 
 /** An environment's AWS access: credentials, identity, lazily created clients and the one call wrapper. */
@@ -118,7 +131,11 @@ export type AwsSession = {
 };
 
 /** What the shared config file says about one profile (enough to recognise SSO and a dangling sso-session). */
-export type ProfileConfig = { found: boolean; values: Record<string, string>; ssoSessions: string[] };
+export type ProfileConfig = {
+  found: boolean;
+  values: Record<string, string>;
+  ssoSessions: string[];
+};
 
 /** Reads `[profile NAME]` (or `[default]`) and the `[sso-session ...]` names from the shared config file. */
 export function readProfileConfig(profile: string, configFile: string): ProfileConfig {
@@ -151,7 +168,9 @@ export function readProfileConfig(profile: string, configFile: string): ProfileC
 /** Whether the profile signs in through IAM Identity Center (SSO). */
 export function profileUsesSso(profile: string, configFile: string): boolean {
   const { values } = readProfileConfig(profile, configFile);
-  return ['sso_session', 'sso_start_url', 'sso_account_id', 'sso_role_name'].some((k) => k in values);
+  return ['sso_session', 'sso_start_url', 'sso_account_id', 'sso_role_name'].some(
+    (k) => k in values,
+  );
 }
 
 /** An error shaped like the SDK's own credential errors, so the one mapping classifies it. */
@@ -164,18 +183,25 @@ function providerError(message: string): Error {
  * asked once, not once per service), refreshed 5 minutes before expiry, never cached when it failed. A profile
  * naming an sso-session that does not exist is reported as such (the SDK fails there with a TypeError).
  */
-function sharedProvider(inner: CredentialsProvider, profile: string, configFile: string): CredentialsProvider {
+function sharedProvider(
+  inner: CredentialsProvider,
+  profile: string,
+  configFile: string,
+): CredentialsProvider {
   let current: Promise<Awaited<ReturnType<CredentialsProvider>>> | undefined;
   const provider = async (...args: Parameters<CredentialsProvider>) => {
     const config = readProfileConfig(profile, configFile);
     const session = config.values['sso_session'];
     if (session !== undefined && !config.ssoSessions.includes(session)) {
-      throw providerError(`Sso session '${session}' could not be found in shared config file (profile ${profile}).`);
+      throw providerError(
+        `Sso session '${session}' could not be found in shared config file (profile ${profile}).`,
+      );
     }
     if (current !== undefined) {
       const creds = await current.catch(() => undefined);
       const expiry = creds?.expiration?.getTime();
-      if (creds !== undefined && (expiry === undefined || expiry - Date.now() > 5 * 60_000)) return creds;
+      if (creds !== undefined && (expiry === undefined || expiry - Date.now() > 5 * 60_000))
+        return creds;
     }
     const attempt = inner(...args);
     current = attempt;
@@ -184,7 +210,7 @@ function sharedProvider(inner: CredentialsProvider, profile: string, configFile:
     });
     return attempt;
   };
-  return provider as CredentialsProvider;
+  return provider;
 }
 
 function configFileOf(options: AwsSessionOptions): string {
@@ -197,7 +223,10 @@ function configFileOf(options: AwsSessionOptions): string {
  * an instance role nor stray keys can ever pick the identity. Clients are created per service on first use and
  * reused (one retry quota and one adaptive rate limiter per service, as the SDK intends).
  */
-export function createAwsSession(environment: Environment, options: AwsSessionOptions = {}): AwsSession {
+export function createAwsSession(
+  environment: Environment,
+  options: AwsSessionOptions = {},
+): AwsSession {
   // Platform facts: never let the credential chain or the region lookup reach the EC2 metadata service.
   process.env['AWS_EC2_METADATA_DISABLED'] = 'true';
   const profile = options.credentials === undefined ? environment.profile : undefined;
@@ -220,19 +249,28 @@ export function createAwsSession(environment: Environment, options: AwsSessionOp
   const credentialsProvider = (): Promise<StaticCredentials | CredentialsProvider> => {
     if (credentials !== undefined) return Promise.resolve(credentials);
     credentialsReady ??= import('@aws-sdk/credential-providers').then(({ fromIni }) => {
-      const provider = sharedProvider(fromIni({
-        profile,
-        ...(options.configFile === undefined ? {} : { configFilepath: options.configFile }),
-        ...(options.credentialsFile === undefined ? {} : { filepath: options.credentialsFile }),
-        ...(options.ssoEndpoint === undefined ? {} : { clientConfig: { endpoint: options.ssoEndpoint } }),
-      }), profile ?? 'default', configFile);
+      const provider = sharedProvider(
+        fromIni({
+          profile,
+          ...(options.configFile === undefined ? {} : { configFilepath: options.configFile }),
+          ...(options.credentialsFile === undefined ? {} : { filepath: options.credentialsFile }),
+          ...(options.ssoEndpoint === undefined
+            ? {}
+            : { clientConfig: { endpoint: options.ssoEndpoint } }),
+        }),
+        profile ?? 'default',
+        configFile,
+      );
       credentials = provider;
       return provider;
     });
     return credentialsReady;
   };
 
-  const clients = new Map<string, Promise<{ client: ClientOf[AwsServiceName]; sdk: SdkOf[AwsServiceName] }>>();
+  const clients = new Map<
+    string,
+    Promise<{ client: ClientOf[AwsServiceName]; sdk: SdkOf[AwsServiceName] }>
+  >();
   const createdClients: { destroy(): void }[] = [];
 
   async function clientFor<S extends AwsServiceName>(
@@ -296,11 +334,17 @@ export function createAwsSession(environment: Environment, options: AwsSessionOp
 
     async call(service, operation, run, callOptions = {}) {
       if (!callOptions.skipAccountCheck) await session.verifyAccount(callOptions.signal);
-      const signals = [options.signal, callOptions.signal].filter((s): s is AbortSignal => s !== undefined);
-      const abortSignal = signals.length === 0 ? new AbortController().signal : AbortSignal.any(signals);
+      const signals = [options.signal, callOptions.signal].filter(
+        (s): s is AbortSignal => s !== undefined,
+      );
+      const abortSignal =
+        signals.length === 0 ? new AbortController().signal : AbortSignal.any(signals);
       const startedAt = new Date();
       const started = performance.now();
-      const metaOf = (m: WithMetadata['$metadata'] | undefined, errorCode?: string): AwsCallMeta => ({
+      const metaOf = (
+        m: WithMetadata['$metadata'] | undefined,
+        errorCode?: string,
+      ): AwsCallMeta => ({
         service,
         operation,
         requestId: m?.requestId,
@@ -312,7 +356,8 @@ export function createAwsSession(environment: Environment, options: AwsSessionOp
         ...(errorCode === undefined ? {} : { errorCode }),
       });
       try {
-        if (abortSignal.aborted) throw Object.assign(new Error('aborted before sending'), { name: 'AbortError' });
+        if (abortSignal.aborted)
+          throw Object.assign(new Error('aborted before sending'), { name: 'AbortError' });
         const { client, sdk } = await clientFor(service, callOptions.singleAttempt ?? false);
         const output = await run(client, sdk, abortSignal);
         const meta = metaOf(output.$metadata);
@@ -328,10 +373,15 @@ export function createAwsSession(environment: Environment, options: AwsSessionOp
 
     identity(signal) {
       identityPromise ??= session
-        .call('sts', 'GetCallerIdentity', (c, sdk, abortSignal) => c.send(new sdk.GetCallerIdentityCommand({}), { abortSignal }), {
-          signal,
-          skipAccountCheck: true,
-        })
+        .call(
+          'sts',
+          'GetCallerIdentity',
+          (c, sdk, abortSignal) => c.send(new sdk.GetCallerIdentityCommand({}), { abortSignal }),
+          {
+            signal,
+            skipAccountCheck: true,
+          },
+        )
         .then(({ output, meta }) => ({
           account: output.Account ?? '',
           arn: output.Arn ?? '',
@@ -363,7 +413,8 @@ export function createAwsSession(environment: Environment, options: AwsSessionOp
       });
       verifiedPromise.catch((error: unknown) => {
         // A mismatch is final for this session; anything else (expired SSO, network) may be fixed and retried.
-        if (!(error instanceof AppError && error.code === 'account-mismatch')) verifiedPromise = undefined;
+        if (!(error instanceof AppError && error.code === 'account-mismatch'))
+          verifiedPromise = undefined;
       });
       return verifiedPromise;
     },
@@ -383,7 +434,11 @@ export function createAwsSession(environment: Environment, options: AwsSessionOp
 
 type ClientConfig = Record<string, unknown>;
 
-function newClient<S extends AwsServiceName>(service: S, sdk: SdkOf[AwsServiceName], config: ClientConfig): ClientOf[S] {
+function newClient<S extends AwsServiceName>(
+  service: S,
+  sdk: SdkOf[AwsServiceName],
+  config: ClientConfig,
+): ClientOf[S] {
   // Each SDK module exports its own client class; the config shape is shared.
   switch (service) {
     case 'codedeploy':

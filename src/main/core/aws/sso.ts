@@ -33,21 +33,32 @@ export async function runSsoLogin(
   const awsBin = options.awsBin ?? 'aws';
   const command = loginCommandFor(profile);
   if (!(await awsCliAvailable(awsBin))) {
-    throw new AppError('aws-cli-missing', `The AWS CLI is not installed here. In a terminal, run: ${command}`, {
-      loginCommand: command,
-    });
+    throw new AppError(
+      'aws-cli-missing',
+      `The AWS CLI is not installed here. In a terminal, run: ${command}`,
+      {
+        loginCommand: command,
+      },
+    );
   }
   const child = spawn(awsBin, ['sso', 'login', '--profile', profile], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: options.env ?? process.env,
   });
   const forward = (chunk: Buffer): void => {
-    for (const line of chunk.toString('utf8').split(/\r?\n/)) if (line.trim() !== '') options.onOutput?.(line);
+    for (const line of chunk.toString('utf8').split(/\r?\n/))
+      if (line.trim() !== '') options.onOutput?.(line);
   };
   child.stdout.on('data', forward);
   child.stderr.on('data', forward);
   const done = new Promise<number>((resolveDone, rejectDone) => {
-    child.on('error', (error) => rejectDone(new AppError('sso-login-failed', `${command} could not start: ${error.message}`, { loginCommand: command })));
+    child.on('error', (error) =>
+      rejectDone(
+        new AppError('sso-login-failed', `${command} could not start: ${error.message}`, {
+          loginCommand: command,
+        }),
+      ),
+    );
     child.on('close', (code, sig) => resolveDone(code ?? (sig ? 130 : 1)));
   });
   return { command, done, cancel: () => child.kill('SIGTERM') };

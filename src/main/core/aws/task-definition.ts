@@ -62,7 +62,9 @@ export function registerInputWithImage(
   }
   const copy: Record<string, unknown> = { ...current };
   for (const field of describeOnlyFields) delete copy[field];
-  copy['containerDefinitions'] = containers.map((c) => (c.name === containerName ? { ...c, image } : c));
+  copy['containerDefinitions'] = containers.map((c) =>
+    c.name === containerName ? { ...c, image } : c,
+  );
   if (tags !== undefined && tags.length > 0) copy['tags'] = tags;
   return copy as unknown as RegisterTaskDefinitionRequest;
 }
@@ -89,15 +91,27 @@ export async function describeTaskDefinition(
     'ecs',
     'DescribeTaskDefinition',
     (c, sdk, abortSignal) =>
-      c.send(new sdk.DescribeTaskDefinitionCommand({ taskDefinition: ref, include: ['TAGS'] }), { abortSignal }),
+      c.send(new sdk.DescribeTaskDefinitionCommand({ taskDefinition: ref, include: ['TAGS'] }), {
+        abortSignal,
+      }),
     opts,
   );
   const td = called.output.taskDefinition;
   if (td?.taskDefinitionArn === undefined) {
-    throw new AppError('task-definition-not-found', `ECS returned no task definition for ${ref}.`, { taskDefinition: ref });
+    throw new AppError('task-definition-not-found', `ECS returned no task definition for ${ref}.`, {
+      taskDefinition: ref,
+    });
   }
-  const container = td.containerDefinitions?.find((c) => c.name === session.environment.resources.containerName);
-  return { taskDefinition: td, tags: called.output.tags ?? [], arn: td.taskDefinitionArn, image: container?.image, meta: called.meta };
+  const container = td.containerDefinitions?.find(
+    (c) => c.name === session.environment.resources.containerName,
+  );
+  return {
+    taskDefinition: td,
+    tags: called.output.tags ?? [],
+    arn: td.taskDefinitionArn,
+    image: container?.image,
+    meta: called.meta,
+  };
 }
 
 export type RegisteredTaskDefinition = {
@@ -123,9 +137,15 @@ export async function registerTaskDefinitionWithImage(
   const containerName = session.environment.resources.containerName;
   const image =
     target.image ??
-    (target.version !== undefined && base.image !== undefined ? imageWithTag(base.image, target.version) : undefined);
+    (target.version !== undefined && base.image !== undefined
+      ? imageWithTag(base.image, target.version)
+      : undefined);
   if (image === undefined) {
-    throw new AppError('invalid_input', 'registerTaskDefinitionWithImage needs an image or a version.', {});
+    throw new AppError(
+      'invalid_input',
+      'registerTaskDefinitionWithImage needs an image or a version.',
+      {},
+    );
   }
   const input = registerInputWithImage(base.taskDefinition, base.tags, containerName, image);
   const called = await session.call(
@@ -136,9 +156,20 @@ export async function registerTaskDefinitionWithImage(
   );
   const td = called.output.taskDefinition;
   if (td?.taskDefinitionArn === undefined || td.revision === undefined) {
-    throw new AppError('malformed-response', 'RegisterTaskDefinition returned no task definition ARN.', {});
+    throw new AppError(
+      'malformed-response',
+      'RegisterTaskDefinition returned no task definition ARN.',
+      {},
+    );
   }
-  return { arn: td.taskDefinitionArn, family: td.family ?? '', revision: td.revision, image, basedOn: base.arn, meta: called.meta };
+  return {
+    arn: td.taskDefinitionArn,
+    family: td.family ?? '',
+    revision: td.revision,
+    image,
+    basedOn: base.arn,
+    meta: called.meta,
+  };
 }
 
 /** An ECS AppSpec (reference, "AppSpec for ECS") and the SHA-256 CodeDeploy checks it against. */
@@ -162,7 +193,10 @@ export function buildAppSpec(input: {
           Type: 'AWS::ECS::Service',
           Properties: {
             TaskDefinition: input.taskDefinitionArn,
-            LoadBalancerInfo: { ContainerName: input.containerName, ContainerPort: input.containerPort },
+            LoadBalancerInfo: {
+              ContainerName: input.containerName,
+              ContainerPort: input.containerPort,
+            },
           },
         },
       },
@@ -176,7 +210,8 @@ export function buildAppSpec(input: {
   return { content, sha256: sha256Hex(content) };
 }
 
-export const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+export const sha256Hex = (text: string): string =>
+  createHash('sha256').update(text, 'utf8').digest('hex');
 
 /** The task definition ARN an AppSpec (JSON or YAML) points at, or undefined. */
 export function taskDefinitionOfAppSpec(content: string): string | undefined {

@@ -4,7 +4,14 @@ import { createLogger } from '../log';
 import { getDeployment, getEcsTarget } from './deployments';
 import { awsErrorDetail, isThrottlingCode } from './errors';
 import type { DeploymentSnapshot, TargetSnapshot, WaitSetting } from './model';
-import { defaultPacing, nextPollDelay, phaseOf, watchTimeoutMs, type PollPacing, type WatchPhase } from './poll-interval';
+import {
+  defaultPacing,
+  nextPollDelay,
+  phaseOf,
+  watchTimeoutMs,
+  type PollPacing,
+  type WatchPhase,
+} from './poll-interval';
 import type { AwsSession } from './session';
 
 const log = createLogger('aws.watch');
@@ -19,7 +26,11 @@ export type OutOfBand = {
 };
 
 /** A countdown the UI can show: when the current wait ends and what CodeDeploy does then. */
-export type Countdown = { kind: 'ready-wait' | 'termination-wait'; endsAt: string; action: string | undefined };
+export type Countdown = {
+  kind: 'ready-wait' | 'termination-wait';
+  endsAt: string;
+  action: string | undefined;
+};
 
 export type DeploymentObservation = {
   /** `initial` (first look), `change`, `heartbeat` (nothing changed for a while), `poll-error` (a failed poll, retried). */
@@ -83,19 +94,35 @@ const slowTargetEvery = 6;
 /** While lifecycle events run, GetDeployment every third poll (the target is read every poll). */
 const activeDeploymentEvery = 3;
 
-function describeChanges(prev: DeploymentObservation | undefined, dep: DeploymentSnapshot, target: TargetSnapshot | undefined): string[] {
+function describeChanges(
+  prev: DeploymentObservation | undefined,
+  dep: DeploymentSnapshot,
+  target: TargetSnapshot | undefined,
+): string[] {
   if (prev === undefined) return [`status ${dep.status}`];
   const lines: string[] = [];
   if (prev.status !== dep.status) lines.push(`status ${prev.status} -> ${dep.status}`);
   const pd = prev.deployment;
-  if (dep.errorInformation?.code !== pd.errorInformation?.code && dep.errorInformation !== undefined) {
-    lines.push(`error ${dep.errorInformation.code ?? '?'}: ${dep.errorInformation.message ?? ''}`.trim());
+  if (
+    dep.errorInformation?.code !== pd.errorInformation?.code &&
+    dep.errorInformation !== undefined
+  ) {
+    lines.push(
+      `error ${dep.errorInformation.code ?? '?'}: ${dep.errorInformation.message ?? ''}`.trim(),
+    );
   }
-  if (dep.rollbackInfo?.rollbackDeploymentId !== pd.rollbackInfo?.rollbackDeploymentId && dep.rollbackInfo?.rollbackDeploymentId) {
+  if (
+    dep.rollbackInfo?.rollbackDeploymentId !== pd.rollbackInfo?.rollbackDeploymentId &&
+    dep.rollbackInfo?.rollbackDeploymentId
+  ) {
     lines.push(`rollback deployment ${dep.rollbackInfo.rollbackDeploymentId}`);
   }
-  if (dep.terminationWaitStarted && !pd.terminationWaitStarted) lines.push('termination wait started');
-  if (dep.statusMessages.join('\n') !== pd.statusMessages.join('\n') && dep.statusMessages.length > 0) {
+  if (dep.terminationWaitStarted && !pd.terminationWaitStarted)
+    lines.push('termination wait started');
+  if (
+    dep.statusMessages.join('\n') !== pd.statusMessages.join('\n') &&
+    dep.statusMessages.length > 0
+  ) {
     lines.push(`messages: ${dep.statusMessages.join(' | ')}`);
   }
   if (target !== undefined) {
@@ -104,14 +131,19 @@ function describeChanges(prev: DeploymentObservation | undefined, dep: Deploymen
       if (before.get(e.name) !== e.status) lines.push(`${e.name} ${e.status}`);
     }
     const weights = (t: TargetSnapshot | undefined) =>
-      (t?.taskSets ?? []).map((s) => `${s.label ?? s.id} ${s.trafficWeight}% ${s.status ?? ''}`.trim()).join(', ');
-    if (weights(target) !== weights(prev.target)) lines.push(`task sets: ${weights(target) || 'none'}`);
+      (t?.taskSets ?? [])
+        .map((s) => `${s.label ?? s.id} ${s.trafficWeight}% ${s.status ?? ''}`.trim())
+        .join(', ');
+    if (weights(target) !== weights(prev.target))
+      lines.push(`task sets: ${weights(target) || 'none'}`);
   }
   return lines;
 }
 
 function latestEventEnd(target: TargetSnapshot | undefined): number | undefined {
-  const ends = (target?.lifecycleEvents ?? []).map((e) => (e.endTime ? Date.parse(e.endTime) : NaN)).filter((t) => !Number.isNaN(t));
+  const ends = (target?.lifecycleEvents ?? [])
+    .map((e) => (e.endTime ? Date.parse(e.endTime) : NaN))
+    .filter((t) => !Number.isNaN(t));
   return ends.length === 0 ? undefined : Math.max(...ends);
 }
 
@@ -124,12 +156,19 @@ function latestEventEnd(target: TargetSnapshot | undefined): number | undefined 
  * elsewhere (the AWS console) is reported as out-of-band. The watch ends when the deployment is Succeeded, Failed or
  * Stopped; it fails with `watch-timeout` after the group's ready + termination waits (+ margin).
  */
-export function watchDeployment(session: AwsSession, deploymentId: string, options: WatchOptions = {}): DeploymentWatch {
+export function watchDeployment(
+  session: AwsSession,
+  deploymentId: string,
+  options: WatchOptions = {},
+): DeploymentWatch {
   const pacing = { ...defaultPacing, ...options.pacing };
   const heartbeatMs = options.heartbeatMs ?? 30_000;
   const random = options.random ?? Math.random;
   const controller = new AbortController();
-  const signal = options.signal === undefined ? controller.signal : AbortSignal.any([options.signal, controller.signal]);
+  const signal =
+    options.signal === undefined
+      ? controller.signal
+      : AbortSignal.any([options.signal, controller.signal]);
 
   const queue: DeploymentObservation[] = [];
   const waiters: ((r: IteratorResult<DeploymentObservation>) => void)[] = [];
@@ -169,7 +208,8 @@ export function watchDeployment(session: AwsSession, deploymentId: string, optio
 
   const run = async (): Promise<WatchOutcome> => {
     const startedAt = Date.now();
-    let deadline: number | undefined = options.timeoutMs === undefined ? undefined : startedAt + options.timeoutMs;
+    let deadline: number | undefined =
+      options.timeoutMs === undefined ? undefined : startedAt + options.timeoutMs;
     let last: DeploymentObservation | undefined;
     let lastEmitAt = Date.now();
     let lastChangeAt = Date.now();
@@ -191,7 +231,10 @@ export function watchDeployment(session: AwsSession, deploymentId: string, optio
           if (t.target !== undefined) target = t.target;
           targetFetched = true;
         };
-        const lastPhase = last === undefined ? undefined : phaseOf(last.status, last.deployment.terminationWaitStarted);
+        const lastPhase =
+          last === undefined
+            ? undefined
+            : phaseOf(last.status, last.deployment.terminationWaitStarted);
         let fetchDeployment = true;
         if (last !== undefined && lastPhase === 'active' && target !== undefined) {
           // While lifecycle events run, the target shows what moves, and its status mirrors the deployment's
@@ -206,7 +249,8 @@ export function watchDeployment(session: AwsSession, deploymentId: string, optio
             activePolls % activeDeploymentEvery === 0 ||
             events.some((e) => e.status === 'Failed') ||
             // Every event done: the termination wait (a flag only the deployment carries) has begun.
-            (events.length > 0 && events.every((e) => e.status === 'Succeeded' || e.status === 'Skipped'));
+            (events.length > 0 &&
+              events.every((e) => e.status === 'Succeeded' || e.status === 'Skipped'));
           if (!fetchDeployment) deployment = last.deployment;
         }
         if (fetchDeployment) {
@@ -217,7 +261,8 @@ export function watchDeployment(session: AwsSession, deploymentId: string, optio
           const statusChanged = last === undefined || last.status !== deployment.status;
           const needTarget =
             !targetFetched &&
-            ((deployment.isActive && (phase === 'active' || statusChanged || slowPolls % slowTargetEvery === 0)) ||
+            ((deployment.isActive &&
+              (phase === 'active' || statusChanged || slowPolls % slowTargetEvery === 0)) ||
               (deployment.isTerminal && !finalTargetFetched));
           if (needTarget) await fetchTarget();
         }
@@ -230,9 +275,19 @@ export function watchDeployment(session: AwsSession, deploymentId: string, optio
         calls += detail?.attempts ?? 1;
         if (detail?.retryable !== true) throw error;
         failures += 1;
-        lastFailure = error instanceof AppError && isThrottlingCode(error.code) ? 'throttled' : 'degraded';
+        lastFailure =
+          error instanceof AppError && isThrottlingCode(error.code) ? 'throttled' : 'degraded';
         if (failures === 1 && last !== undefined) {
-          emit({ ...last, kind: 'poll-error', seq: ++seq, time: new Date().toISOString(), changes: [], outOfBand: [], error: toErrorShape(error), calls });
+          emit({
+            ...last,
+            kind: 'poll-error',
+            seq: ++seq,
+            time: new Date().toISOString(),
+            changes: [],
+            outOfBand: [],
+            error: toErrorShape(error),
+            calls,
+          });
           lastEmitAt = Date.now();
         }
       }
@@ -248,17 +303,28 @@ export function watchDeployment(session: AwsSession, deploymentId: string, optio
             watchTimeoutMs({
               readyWaitMinutes: ready?.minutes,
               terminationWaitMinutes: term?.minutes,
-              ...(options.marginMinutes === undefined ? {} : { marginMinutes: options.marginMinutes }),
+              ...(options.marginMinutes === undefined
+                ? {}
+                : { marginMinutes: options.marginMinutes }),
               timeScale: session.timeScale,
             });
         }
         if (waitStart?.phase !== phase) {
           // Where the wait began, AWS-side: the end of the last lifecycle event, mapped to our clock.
           const awsEnd = latestEventEnd(target);
-          const at = awsEnd === undefined ? now : now - Math.max(0, (session.awsNow() - awsEnd) / session.timeScale);
+          const at =
+            awsEnd === undefined
+              ? now
+              : now - Math.max(0, (session.awsNow() - awsEnd) / session.timeScale);
           waitStart = { phase, at };
         }
-        const countdown = countdownOf(phase, waitStart.at, deployment, options.groupSettings, session.timeScale);
+        const countdown = countdownOf(
+          phase,
+          waitStart.at,
+          deployment,
+          options.groupSettings,
+          session.timeScale,
+        );
         const changes = describeChanges(last, deployment, target);
         const outOfBand = last === undefined ? [] : detectOutOfBand(last, deployment, expected);
         const changed = last === undefined || changes.length > 0;
@@ -283,7 +349,14 @@ export function watchDeployment(session: AwsSession, deploymentId: string, optio
           lastEmitAt = now;
         }
         if (deployment.isTerminal && (finalTargetFetched || target === undefined)) {
-          return { deploymentId, endedBy: 'terminal', deployment, target, observations: seq, calls };
+          return {
+            deploymentId,
+            endedBy: 'terminal',
+            deployment,
+            target,
+            observations: seq,
+            calls,
+          };
         }
         if (phase !== 'active') slowPolls += 1;
         else slowPolls = 0;
@@ -295,7 +368,10 @@ export function watchDeployment(session: AwsSession, deploymentId: string, optio
           { deploymentId, status: last?.status, retryable: true },
         );
       }
-      const phase = last === undefined ? 'active' : phaseOf(last.status, last.deployment.terminationWaitStarted);
+      const phase =
+        last === undefined
+          ? 'active'
+          : phaseOf(last.status, last.deployment.terminationWaitStarted);
       const endsAt = last?.countdown === undefined ? undefined : Date.parse(last.countdown.endsAt);
       const delay = nextPollDelay(
         {
@@ -310,7 +386,14 @@ export function watchDeployment(session: AwsSession, deploymentId: string, optio
       );
       await sleep(Math.max(0, Math.min(delay, (deadline ?? Infinity) - now, heartbeatMs)));
     }
-    return { deploymentId, endedBy: 'cancelled', deployment: last?.deployment, target: last?.target, observations: seq, calls };
+    return {
+      deploymentId,
+      endedBy: 'cancelled',
+      deployment: last?.deployment,
+      target: last?.target,
+      observations: seq,
+      calls,
+    };
   };
 
   const done = run().finally(closeIterators);
@@ -355,34 +438,77 @@ function countdownOf(
   group: WatchOptions['groupSettings'],
   timeScale: number,
 ): Countdown | undefined {
-  const wait = phase === 'ready-wait' ? (group?.readyWait ?? deployment.readyWait) : phase === 'termination-wait' ? (group?.termination ?? deployment.termination) : undefined;
-  if (wait?.minutes === undefined || (phase !== 'ready-wait' && phase !== 'termination-wait')) return undefined;
-  return { kind: phase, endsAt: new Date(startedAt + (wait.minutes * 60_000) / timeScale).toISOString(), action: wait.action };
+  const wait =
+    phase === 'ready-wait'
+      ? (group?.readyWait ?? deployment.readyWait)
+      : phase === 'termination-wait'
+        ? (group?.termination ?? deployment.termination)
+        : undefined;
+  if (wait?.minutes === undefined || (phase !== 'ready-wait' && phase !== 'termination-wait'))
+    return undefined;
+  return {
+    kind: phase,
+    endsAt: new Date(startedAt + (wait.minutes * 60_000) / timeScale).toISOString(),
+    action: wait.action,
+  };
 }
 
 /** What changed that none of our own declared actions explains. */
-export function detectOutOfBand(prev: DeploymentObservation, dep: DeploymentSnapshot, expected: Set<OwnAction>): OutOfBand[] {
+export function detectOutOfBand(
+  prev: DeploymentObservation,
+  dep: DeploymentSnapshot,
+  expected: Set<OwnAction>,
+): OutOfBand[] {
   const found: OutOfBand[] = [];
   const before = prev.deployment;
-  if (before.status === 'Ready' && dep.status !== 'Ready' && dep.status !== 'Stopped' && dep.status !== 'Failed' && !expected.has('continue-ready')) {
-    found.push({ kind: 'continued', message: 'Production traffic was approved (ContinueDeployment READY_WAIT) outside this console.' });
+  if (
+    before.status === 'Ready' &&
+    dep.status !== 'Ready' &&
+    dep.status !== 'Stopped' &&
+    dep.status !== 'Failed' &&
+    !expected.has('continue-ready')
+  ) {
+    found.push({
+      kind: 'continued',
+      message:
+        'Production traffic was approved (ContinueDeployment READY_WAIT) outside this console.',
+    });
   }
   if (dep.status === 'Stopped' && before.status !== 'Stopped' && !expected.has('stop')) {
     const code = dep.errorInformation?.code;
     const byAlarm = code === 'ALARM_ACTIVE';
     const byTimeout = code === 'TIMEOUT';
     if (!byAlarm && !byTimeout) {
-      found.push({ kind: 'stopped', message: `The deployment was stopped outside this console${code ? ` (${code})` : ''}.` });
+      found.push({
+        kind: 'stopped',
+        message: `The deployment was stopped outside this console${code ? ` (${code})` : ''}.`,
+      });
     }
   }
-  if (dep.rollbackInfo?.rollbackDeploymentId && !before.rollbackInfo?.rollbackDeploymentId && !expected.has('stop')) {
-    found.push({ kind: 'rollback-started', message: `CodeDeploy started rollback deployment ${dep.rollbackInfo.rollbackDeploymentId}.` });
+  if (
+    dep.rollbackInfo?.rollbackDeploymentId &&
+    !before.rollbackInfo?.rollbackDeploymentId &&
+    !expected.has('stop')
+  ) {
+    found.push({
+      kind: 'rollback-started',
+      message: `CodeDeploy started rollback deployment ${dep.rollbackInfo.rollbackDeploymentId}.`,
+    });
   }
-  if (before.terminationWaitStarted && before.status === 'InProgress' && dep.status === 'Succeeded' && !expected.has('continue-termination')) {
+  if (
+    before.terminationWaitStarted &&
+    before.status === 'InProgress' &&
+    dep.status === 'Succeeded' &&
+    !expected.has('continue-termination')
+  ) {
     // Normal at the end of the wait; early only if the countdown had not run out.
-    const ends = prev.countdown?.endsAt === undefined ? undefined : Date.parse(prev.countdown.endsAt);
+    const ends =
+      prev.countdown?.endsAt === undefined ? undefined : Date.parse(prev.countdown.endsAt);
     if (ends !== undefined && Date.now() < ends - 5_000) {
-      found.push({ kind: 'termination-ended-early', message: 'The termination wait was ended early outside this console.' });
+      found.push({
+        kind: 'termination-ended-early',
+        message: 'The termination wait was ended early outside this console.',
+      });
     }
   }
   return found;

@@ -25,10 +25,14 @@ const tagPattern = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 function render(report: PreflightReport, header: string): string {
   const width = Math.max(...report.checks.map((c) => c.check.length));
   const label = { pass: 'PASS', fail: 'FAIL', error: 'ERROR', skipped: 'SKIP' } as const;
-  const lines = report.checks.map((c) => `  ${label[c.status].padEnd(5)}  ${c.check.padEnd(width)}  ${c.summary}`);
+  const lines = report.checks.map(
+    (c) => `  ${label[c.status].padEnd(5)}  ${c.check.padEnd(width)}  ${c.summary}`,
+  );
   const failed = report.checks.filter((c) => c.status !== 'pass').length;
   const sso = report.checks
-    .map((c) => (c.error?.detail as { sso?: { kind: string; loginCommand: string } } | undefined)?.sso)
+    .map(
+      (c) => (c.error?.detail as { sso?: { kind: string; loginCommand: string } } | undefined)?.sso,
+    )
     .filter((state) => state !== undefined && state.kind !== 'profile-missing')
     .map((state) => state?.loginCommand)
     .find((cmd) => cmd !== undefined);
@@ -36,17 +40,26 @@ function render(report: PreflightReport, header: string): string {
     header,
     ...lines,
     '',
-    failed === 0 ? 'All checks passed.' : `${failed} of ${report.checks.length} checks did not pass.`,
+    failed === 0
+      ? 'All checks passed.'
+      : `${failed} of ${report.checks.length} checks did not pass.`,
     ...(sso === undefined ? [] : [`Sign in with: ${sso}`]),
   ].join('\n');
 }
 
 export const preflightCommand: Command = {
   name: 'preflight',
-  summary: 'Run every pre-check of a release (identity, image, secrets, alarms, group, nothing active)',
+  summary:
+    'Run every pre-check of a release (identity, image, secrets, alarms, group, nothing active)',
   usage,
   async run(args) {
-    let values: { env?: string; version?: string; config?: string; json?: boolean; scenario?: string };
+    let values: {
+      env?: string;
+      version?: string;
+      config?: string;
+      json?: boolean;
+      scenario?: string;
+    };
     try {
       ({ values } = parseArgs({
         args,
@@ -63,10 +76,14 @@ export const preflightCommand: Command = {
     } catch (error) {
       throw new UsageError(error instanceof Error ? error.message : String(error));
     }
-    if (values.env === undefined) throw new UsageError('--env is required (an environment name, or sandbox).');
-    if (values.version === undefined) throw new UsageError('--version is required (the image tag, e.g. 1.5.1).');
+    if (values.env === undefined)
+      throw new UsageError('--env is required (an environment name, or sandbox).');
+    if (values.version === undefined)
+      throw new UsageError('--version is required (the image tag, e.g. 1.5.1).');
     if (!tagPattern.test(values.version)) {
-      throw new UsageError(`--version must be an image tag (letters, digits, '.', '_', '-'), got '${values.version}'.`);
+      throw new UsageError(
+        `--version must be an image tag (letters, digits, '.', '_', '-'), got '${values.version}'.`,
+      );
     }
     const version = values.version;
     if (values.scenario !== undefined && values.env !== 'sandbox') {
@@ -74,7 +91,9 @@ export const preflightCommand: Command = {
     }
     // The SDK's Node-version notice is not a preflight finding; keep stderr for problems.
     process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
-    const loaded = await loadEnvironments(values.config === undefined ? {} : { path: values.config });
+    const loaded = await loadEnvironments(
+      values.config === undefined ? {} : { path: values.config },
+    );
 
     let session: AwsSession;
     let closeSandbox: (() => Promise<void>) | undefined;
@@ -82,14 +101,19 @@ export const preflightCommand: Command = {
       const { startSandbox, scenarioNames } = await import('../sandbox');
       const scenario = values.scenario;
       if (scenario !== undefined && !(scenarioNames as readonly string[]).includes(scenario)) {
-        throw new UsageError(`--scenario must be one of ${scenarioNames.join(', ')}; got '${scenario}'.`);
+        throw new UsageError(
+          `--scenario must be one of ${scenarioNames.join(', ')}; got '${scenario}'.`,
+        );
       }
       const sandbox = await startSandbox(
         scenario === undefined ? {} : { scenario: scenario as (typeof scenarioNames)[number] },
       );
       closeSandbox = () => sandbox.close();
       const env = resolveEnvironment(loaded, 'sandbox', { sandbox });
-      session = createAwsSession(env, { credentials: sandbox.credentials, awsNow: () => sandbox.clock.now() });
+      session = createAwsSession(env, {
+        credentials: sandbox.credentials,
+        awsNow: () => sandbox.clock.now(),
+      });
     } else {
       session = createAwsSession(resolveEnvironment(loaded, values.env));
     }
@@ -101,7 +125,10 @@ export const preflightCommand: Command = {
       } else {
         const who = env.profile === undefined ? 'sandbox credentials' : `profile ${env.profile}`;
         process.stdout.write(
-          render(report, `Preflight of ${version} for ${env.name} (account ${env.accountId}, ${env.region}, ${who})`) + '\n',
+          render(
+            report,
+            `Preflight of ${version} for ${env.name} (account ${env.accountId}, ${env.region}, ${who})`,
+          ) + '\n',
         );
       }
       return report.ok ? 0 : 1;

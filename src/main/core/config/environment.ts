@@ -85,7 +85,10 @@ const secretRefSchema = z
   .transform((text) => parseSecretRef(text) as SecretRef);
 
 const name = (what: string) =>
-  z.string({ error: `expected ${what} (a non-empty string)` }).trim().min(1, { error: `expected ${what}` });
+  z
+    .string({ error: `expected ${what} (a non-empty string)` })
+    .trim()
+    .min(1, { error: `expected ${what}` });
 
 const httpUrl = (what: string) =>
   z.string({ error: `expected ${what} (an http:// or https:// URL)` }).refine(
@@ -102,7 +105,8 @@ const httpUrl = (what: string) =>
 
 function isCidr(text: string): boolean {
   const [address, prefix, ...rest] = text.split('/');
-  if (address === undefined || prefix === undefined || rest.length > 0 || !/^\d{1,3}$/.test(prefix)) return false;
+  if (address === undefined || prefix === undefined || rest.length > 0 || !/^\d{1,3}$/.test(prefix))
+    return false;
   const family = isIP(address);
   const bits = Number(prefix);
   return (family === 4 && bits <= 32) || (family === 6 && bits <= 128);
@@ -142,7 +146,9 @@ export const environmentFileSchema = z.strictObject({
     .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'expected an AWS region such as eu-west-2' }),
   accountId: z
     .string({ error: "expected the 12-digit AWS account id, quoted (e.g. '123456789012')" })
-    .regex(/^\d{12}$/, { error: "expected the 12-digit AWS account id, quoted (e.g. '123456789012')" }),
+    .regex(/^\d{12}$/, {
+      error: "expected the 12-digit AWS account id, quoted (e.g. '123456789012')",
+    }),
   endpoint: httpUrl('an AWS endpoint override').optional(),
   resources: resourcesSchema.optional(),
   validationUrl: httpUrl('the validation (test) listener URL'),
@@ -159,7 +165,9 @@ export const environmentFileSchema = z.strictObject({
     .array(
       z.strictObject({
         id: name('a Secrets Manager secret id or ARN'),
-        requiredKeys: z.array(name('a JSON key name'), { error: 'expected a list of JSON key names' }).default([]),
+        requiredKeys: z
+          .array(name('a JSON key name'), { error: 'expected a list of JSON key names' })
+          .default([]),
       }),
       { error: 'expected a list of {id, requiredKeys}' },
     )
@@ -180,7 +188,9 @@ export const environmentFileSchema = z.strictObject({
   integrations: z
     .strictObject({
       slack: z.strictObject({ webhookUrl: secretRefSchema }).optional(),
-      grafana: z.strictObject({ url: httpUrl('the Grafana URL'), token: secretRefSchema }).optional(),
+      grafana: z
+        .strictObject({ url: httpUrl('the Grafana URL'), token: secretRefSchema })
+        .optional(),
       pagerduty: z.strictObject({ token: secretRefSchema }).optional(),
     })
     .default({}),

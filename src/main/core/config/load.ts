@@ -15,7 +15,8 @@ import { sandboxEnvironment, type SandboxLike } from './sandbox-environment';
 /** Where Greenlight's own settings live: `$XDG_CONFIG_HOME/greenlight` (or the platform's equivalent). */
 export function defaultConfigDir(): string {
   if (process.env['GREENLIGHT_CONFIG_DIR']) return process.env['GREENLIGHT_CONFIG_DIR'];
-  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'greenlight');
+  if (process.platform === 'darwin')
+    return join(homedir(), 'Library', 'Application Support', 'greenlight');
   if (process.platform === 'win32') return join(process.env['APPDATA'] ?? homedir(), 'greenlight');
   return join(process.env['XDG_CONFIG_HOME'] || join(homedir(), '.config'), 'greenlight');
 }
@@ -50,7 +51,9 @@ function configError(loc: Located, keyPath: string, expected: string): AppError 
 
 function keyPathText(path: readonly PropertyKey[]): string {
   return path
-    .map((part, index) => (typeof part === 'number' ? `[${part}]` : index === 0 ? String(part) : `.${String(part)}`))
+    .map((part, index) =>
+      typeof part === 'number' ? `[${part}]` : index === 0 ? String(part) : `.${String(part)}`,
+    )
     .join('');
 }
 
@@ -68,12 +71,18 @@ function describeIssue(issue: z.core.$ZodIssue): string {
  * The line of the deepest key of `path` present in the document: the key itself for a map entry (so an error about
  * an environment points at `staging:`, not at its first setting), the item for a list entry.
  */
-function lineOf(doc: Document, counter: LineCounter, path: readonly (string | number)[]): number | undefined {
+function lineOf(
+  doc: Document,
+  counter: LineCounter,
+  path: readonly (string | number)[],
+): number | undefined {
   let node: unknown = doc.contents;
   let line: number | undefined;
   for (const segment of path) {
     if (isMap(node)) {
-      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
+      const pair = node.items.find(
+        (item) => isScalar(item.key) && String(item.key.value) === String(segment),
+      );
       if (pair === undefined) break;
       const range = isScalar(pair.key) ? pair.key.range : undefined;
       if (range) line = counter.linePos(range[0]).line;
@@ -139,7 +148,11 @@ export function parseEnvironments(text: string, file: string): Record<string, En
   const yamlError = doc.errors[0];
   if (yamlError !== undefined) {
     const line = yamlError.linePos?.[0].line ?? lineCounter.linePos(yamlError.pos[0]).line;
-    throw configError({ file, line }, '(yaml)', `not valid YAML: ${yamlError.message.split('\n')[0]}`);
+    throw configError(
+      { file, line },
+      '(yaml)',
+      `not valid YAML: ${yamlError.message.split('\n')[0]}`,
+    );
   }
   const raw: unknown = doc.toJS() ?? {};
   const parsed = environmentsFileSchema.safeParse(raw);
@@ -169,7 +182,9 @@ export function parseEnvironments(text: string, file: string): Record<string, En
  * Reads the environments file (default `<user config dir>/greenlight/environments.yaml`). A missing file is not an
  * error: Greenlight then knows only the built-in `sandbox` environment.
  */
-export async function loadEnvironments(options: { path?: string } = {}): Promise<LoadedEnvironments> {
+export async function loadEnvironments(
+  options: { path?: string } = {},
+): Promise<LoadedEnvironments> {
   const file = resolve(options.path ?? defaultEnvironmentsFile());
   let text: string;
   try {
@@ -180,9 +195,15 @@ export async function loadEnvironments(options: { path?: string } = {}): Promise
       return { file, fileExists: false, names: ['sandbox'], environments: {} };
     }
     if (code === 'ENOENT') {
-      throw new AppError('config-missing', `${file}: no such file (given as the environments config).`, { file });
+      throw new AppError(
+        'config-missing',
+        `${file}: no such file (given as the environments config).`,
+        { file },
+      );
     }
-    throw new AppError('config-unreadable', `${file}: cannot be read (${code ?? 'error'}).`, { file });
+    throw new AppError('config-unreadable', `${file}: cannot be read (${code ?? 'error'}).`, {
+      file,
+    });
   }
   const environments = parseEnvironments(text, file);
   return { file, fileExists: true, names: ['sandbox', ...Object.keys(environments)], environments };
@@ -199,7 +220,10 @@ export function resolveEnvironment(
 ): Environment {
   if (name === 'sandbox') {
     if (options.sandbox === undefined) {
-      throw new AppError('sandbox-not-running', "The 'sandbox' environment needs the embedded sandbox running.");
+      throw new AppError(
+        'sandbox-not-running',
+        "The 'sandbox' environment needs the embedded sandbox running.",
+      );
     }
     return sandboxEnvironment(options.sandbox);
   }
@@ -207,10 +231,14 @@ export function resolveEnvironment(
   if (env === undefined) {
     const known = loaded.names.join(', ');
     const from = loaded.fileExists ? loaded.file : `${loaded.file} (which does not exist)`;
-    throw new AppError('environment-unknown', `No environment '${name}' in ${from}; known: ${known}.`, {
-      environment: name,
-      file: loaded.file,
-    });
+    throw new AppError(
+      'environment-unknown',
+      `No environment '${name}' in ${from}; known: ${known}.`,
+      {
+        environment: name,
+        file: loaded.file,
+      },
+    );
   }
   return env;
 }
