@@ -33,11 +33,6 @@ export function epochSeconds(ms: number | undefined): number | undefined {
   return ms === undefined ? undefined : ms / 1000;
 }
 
-/** Drops `undefined` members so replies look like AWS's (absent, not null). */
-export function compact<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
-}
-
 const MAX_BODY = 2 * 1024 * 1024;
 
 /** Reads a request body, refusing more than 2 MB (AWS's own request limits are far smaller for these APIs). */
@@ -58,6 +53,7 @@ export function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 
 export type JsonFlavour = '1.0' | '1.1';
 
+/** A JSON reply; JSON.stringify leaves `undefined` members out, so absent fields are absent as in AWS's replies. */
 export function sendJson(
   res: ServerResponse,
   status: number,

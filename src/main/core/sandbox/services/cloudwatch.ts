@@ -1,5 +1,5 @@
 import { optNumber, optString, optStringList, type Body } from '../validate';
-import { AwsFault, compact } from '../wire';
+import { AwsFault } from '../wire';
 import { arns } from '../world';
 import type { OperationContext } from './types';
 
@@ -49,7 +49,7 @@ export function describeAlarms(input: Body, { engine, world }: OperationContext)
   return {
     MetricAlarms: alarms.map((a) => {
       const s = engine.state.alarms[a.name];
-      return compact({
+      return {
         AlarmName: a.name,
         AlarmArn: arns(world).alarm(a.name),
         AlarmDescription: a.description,
@@ -72,7 +72,7 @@ export function describeAlarms(input: Body, { engine, world }: OperationContext)
         Threshold: a.threshold,
         ComparisonOperator: a.comparisonOperator,
         TreatMissingData: 'notBreaching',
-      });
+      };
     }),
     CompositeAlarms: [] as unknown[],
   };

@@ -15,7 +15,7 @@ import {
   reqString,
   type Body,
 } from '../validate';
-import { AwsFault, compact, epochSeconds } from '../wire';
+import { AwsFault, epochSeconds } from '../wire';
 import { arns, type WorldFixture } from '../world';
 import type { Operation, OperationContext } from './types';
 
@@ -145,7 +145,7 @@ export function deploymentInfo(d: DeploymentRecord, world: WorldFixture) {
   const status = targetStatus(d);
   const overview = { Pending: 0, InProgress: 0, Succeeded: 0, Failed: 0, Skipped: 0, Ready: 0 };
   overview[status as keyof typeof overview] += 1;
-  return compact({
+  return {
     applicationName: d.applicationName,
     deploymentGroupName: d.groupName,
     deploymentConfigName: world.deploymentGroup.deploymentConfigName,
@@ -171,7 +171,7 @@ export function deploymentInfo(d: DeploymentRecord, world: WorldFixture) {
     fileExistsBehavior: d.fileExistsBehavior,
     deploymentStatusMessages: d.statusMessages,
     computePlatform: 'ECS',
-  });
+  };
 }
 
 function taskSetsInfo(d: DeploymentRecord, world: WorldFixture) {
@@ -223,7 +223,7 @@ function taskSetsInfo(d: DeploymentRecord, world: WorldFixture) {
 function deploymentTarget(d: DeploymentRecord, world: WorldFixture) {
   return {
     deploymentTargetType: 'ECSTarget',
-    ecsTarget: compact({
+    ecsTarget: {
       deploymentId: d.id,
       targetId: targetId(world),
       targetArn: arns(world).service,
@@ -237,7 +237,7 @@ function deploymentTarget(d: DeploymentRecord, world: WorldFixture) {
       })),
       status: targetStatus(d),
       taskSetsInfo: taskSetsInfo(d, world),
-    }),
+    },
   };
 }
 
@@ -446,10 +446,10 @@ function listDeployments(input: Body, { engine, world }: OperationContext) {
     .sort((a, b) => b.createTime - a.createTime)
     .map((d) => d.id);
   const page = ids.slice(offset, offset + 100);
-  return compact({
+  return {
     deployments: page,
     nextToken: offset + 100 < ids.length ? `sandbox-page-${offset + 100}` : undefined,
-  });
+  };
 }
 
 export const codedeployOperations: Record<string, Operation> = {
@@ -486,7 +486,7 @@ export const codedeployOperations: Record<string, Operation> = {
     const lastAttempted = [...groupDeployments].sort((a, b) => b.createTime - a.createTime)[0];
     const lastSuccessful = engine.find(engine.state.lastSuccessfulDeploymentId ?? '');
     return {
-      deploymentGroupInfo: compact({
+      deploymentGroupInfo: {
         applicationName: world.application.name,
         deploymentGroupId: g.id,
         deploymentGroupName: g.name,
@@ -512,7 +512,7 @@ export const codedeployOperations: Record<string, Operation> = {
         computePlatform: 'ECS',
         ecsServices: [{ serviceName: world.service.name, clusterName: world.cluster.name }],
         terminationHookEnabled: false,
-      }),
+      },
     };
   },
 
@@ -632,13 +632,13 @@ export const codedeployOperations: Record<string, Operation> = {
         revisionType: 'AppSpecContent',
         appSpecContent: { content: revision.content, sha256: revision.sha256 },
       },
-      revisionInfo: compact({
+      revisionInfo: {
         description: revision.description,
         deploymentGroups: revision.groups,
         firstUsedTime: epochSeconds(revision.firstUsedTime),
         lastUsedTime: epochSeconds(revision.lastUsedTime),
         registerTime: epochSeconds(revision.registerTime),
-      }),
+      },
     };
   },
 };

@@ -1,5 +1,5 @@
 import { objectList, optList, optObject, optString, reqString } from '../validate';
-import { AwsFault, compact, epochSeconds } from '../wire';
+import { AwsFault, epochSeconds } from '../wire';
 import type { Operation } from './types';
 
 export const ecrOperations: Record<string, Operation> = {
@@ -56,19 +56,17 @@ export const ecrOperations: Record<string, Operation> = {
           });
     const unique = [...new Set(selected)];
     return {
-      imageDetails: unique.map((img) =>
-        compact({
-          registryId: world.accountId,
-          repositoryName,
-          imageDigest: img.digest,
-          imageTags: [img.tag],
-          imageSizeInBytes: img.sizeInBytes,
-          imagePushedAt: epochSeconds(engine.state.createdAt - img.pushedMinutesAgo * 60_000),
-          imageManifestMediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-          artifactMediaType: 'application/vnd.docker.container.image.v1+json',
-          imageStatus: 'ACTIVE',
-        }),
-      ),
+      imageDetails: unique.map((img) => ({
+        registryId: world.accountId,
+        repositoryName,
+        imageDigest: img.digest,
+        imageTags: [img.tag],
+        imageSizeInBytes: img.sizeInBytes,
+        imagePushedAt: epochSeconds(engine.state.createdAt - img.pushedMinutesAgo * 60_000),
+        imageManifestMediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+        artifactMediaType: 'application/vnd.docker.container.image.v1+json',
+        imageStatus: 'ACTIVE',
+      })),
     };
   },
 };

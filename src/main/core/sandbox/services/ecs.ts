@@ -11,7 +11,7 @@ import {
   wrongType,
   type Body,
 } from '../validate';
-import { AwsFault, compact, epochSeconds } from '../wire';
+import { AwsFault, epochSeconds } from '../wire';
 import { arns, type WorldFixture } from '../world';
 import type { Operation } from './types';
 
@@ -43,7 +43,7 @@ const requiresAttributes = [
 
 /** The full task definition as DescribeTaskDefinition returns it, read-only fields included. */
 export function taskDefinitionView(td: StoredTaskDefinition) {
-  return compact({
+  return {
     taskDefinitionArn: td.arn,
     ...td.body,
     family: td.family,
@@ -53,7 +53,7 @@ export function taskDefinitionView(td: StoredTaskDefinition) {
     compatibilities: ['EC2', 'FARGATE'],
     registeredAt: epochSeconds(td.registeredAt),
     registeredBy: td.registeredBy,
-  });
+  };
 }
 
 /** Members RegisterTaskDefinition accepts besides family/containerDefinitions/tags, with their JSON type. */
@@ -189,8 +189,8 @@ function serviceView(engine: Engine, world: WorldFixture) {
     );
   }
   // DescribeServices has no traffic weight on a task set; keep the ECS shape.
-  const cleaned = taskSets.map(({ trafficWeight: _w, ...rest }) => compact(rest));
-  return compact({
+  const cleaned = taskSets.map(({ trafficWeight: _w, ...rest }) => rest);
+  return {
     serviceArn: a.service,
     serviceName: world.service.name,
     clusterArn: a.cluster,
@@ -217,7 +217,7 @@ function serviceView(engine: Engine, world: WorldFixture) {
     enableECSManagedTags: true,
     propagateTags: 'SERVICE',
     enableExecuteCommand: false,
-  });
+  };
 }
 
 export const ecsOperations: Record<string, Operation> = {
@@ -232,10 +232,10 @@ export const ecsOperations: Record<string, Operation> = {
       );
     const td = findTaskDefinition(engine, ref);
     if (td === undefined) throw clientError('Unable to describe task definition.');
-    return compact({
+    return {
       taskDefinition: taskDefinitionView(td),
       tags: include.includes('TAGS') ? td.tags : undefined,
-    });
+    };
   },
 
   RegisterTaskDefinition: (input, { engine, now }) => {
@@ -263,7 +263,7 @@ export const ecsOperations: Record<string, Operation> = {
     }
     const tags = tagsOf(input);
     const td = engine.registerTaskDefinition(family, body, tags, now);
-    return compact({ taskDefinition: taskDefinitionView(td), tags });
+    return { taskDefinition: taskDefinitionView(td), tags };
   },
 
   DescribeServices: (input, { engine, world }) => {
