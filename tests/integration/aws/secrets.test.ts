@@ -91,7 +91,7 @@ function sandboxSecretValues(): string[] {
 }
 
 describe('secrets pre-check never lets a value out', () => {
-  it('reports missing keys, non-JSON and missing secrets without returning or logging any value (canaries)', async () => {
+  it('reports missing keys, non-JSON and missing secrets without returning or logging any value (mocked Secrets Manager with canaries)', async () => {
     const s = await sandboxSession();
     const front = await secretsFront(s.sandbox.endpoint);
     const logged: string[] = [];
