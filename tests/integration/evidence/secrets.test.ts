@@ -29,7 +29,7 @@ const alnum = (
 ): string => Array.from(randomBytes(n), (b) => alphabet[b % alphabet.length]).join('');
 
 /** Unique strings that must never be stored: configured secrets and credential-shaped values. */
-function canaries(): Record<string, string> {
+function canaries() {
   return {
     configured: `CanaryConfigured${alnum(12)}`,
     addedLater: `CanaryAddedLater${alnum(12)}`,

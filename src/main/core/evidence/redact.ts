@@ -123,20 +123,29 @@ const VALUE_RULES: ValueRule[] = [
   },
   {
     rule: 'aws-secret-access-key',
-    pattern: /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g,
-    replace: (m) =>
-      /[A-Z]/.test(m) && /[a-z]/.test(m) && /[0-9/+]/.test(m)
-        ? marker('aws-secret-access-key')
+    // The leading boundary is matched (not looked behind) so a start inside a long run fails at once: the scan
+    // stays linear over hex-heavy logs.
+    pattern: /(^|[^A-Za-z0-9/+=])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/g,
+    replace: (_m, lead = '', key = '') =>
+      /[A-Z]/.test(key) && /[a-z]/.test(key) && /[0-9/+]/.test(key)
+        ? `${lead}${marker('aws-secret-access-key')}`
         : null,
   },
 ];
 
 // Text artifacts: `"key": value` (JSON), `<Key>value</Key>` (XML, e.g. STS query-protocol responses) and
 // `key = value` / `key: value` (ini, env, YAML, logs) where the key is secret-named.
+// Every secret key name contains one of these stems; the patterns only stop at such keys (a JSON-lines log has
+// a key on every few bytes, and calling isSecretKey on each was most of the cost of redacting it).
+const STEM = String.raw`(?:secret|token|pass(?:wd|word|phrase)|authorization|api[-_]?key|private[-_]?key|signing[-_]?key|cookie|access[-_]?key)`;
+
 const TEXT_KEY_RULES: ValueRule[] = [
   {
     rule: 'json-key',
-    pattern: /"((?:[^"\\\r\n]|\\.){1,80})"(\s*:\s*)("(?:[^"\\]|\\.)*"|-?\d[\d.eE+-]*|true|false)/g,
+    pattern: new RegExp(
+      String.raw`"([^"\\\r\n]{0,40}?${STEM}[^"\\\r\n]{0,40})"(\s*:\s*)("(?:[^"\\]|\\.)*"|-?\d[\d.eE+-]*|true|false)`,
+      'gi',
+    ),
     replace: (_m, key = '', sep = '', value = '') =>
       isSecretKey(key) && !value.startsWith('"[redacted:')
         ? `"${key}"${sep}"${marker(key)}"`
@@ -144,17 +153,26 @@ const TEXT_KEY_RULES: ValueRule[] = [
   },
   {
     rule: 'xml-element',
-    pattern: /<([A-Za-z][\w.-]{0,80})>([^<]*)<\/\1>/g,
+    pattern: new RegExp(
+      String.raw`<((?:[A-Za-z][\w.-]{0,40}?)?${STEM}[\w.-]{0,40})>([^<]*)<\/\1>`,
+      'gi',
+    ),
     replace: (_m, key = '', value = '') =>
       isSecretKey(key) && value !== '' ? `<${key}>${marker(key)}</${key}>` : null,
   },
   {
     rule: 'assignment',
-    pattern: /(?<![\w"'-])([A-Za-z_][\w.-]{0,80})(\s*[=:]\s*)(?!\[redacted:)([^\s,;"'&<>]+)/g,
+    pattern: new RegExp(
+      String.raw`(?<![\w"'-])((?:[A-Za-z_][\w.-]{0,40}?)?${STEM}[\w.-]{0,40})(\s*[=:]\s*)(?!\[redacted:)([^\s,;"'&<>]+)`,
+      'gi',
+    ),
     replace: (_m, key = '', sep = '', value = '') =>
       isSecretKey(key) && value !== '' ? `${key}${sep}${marker(key)}` : null,
   },
 ];
+
+const STEM_ANYWHERE = new RegExp(STEM, 'i');
+const KEY_RULE_NAMES = new Set(TEXT_KEY_RULES.map((r) => r.rule));
 
 // Order matters: whole-credential shapes (signatures, bearer tokens, header lines) first so a key rule cannot
 // redact only the first word of them; then secret-named keys; the loose secret-key shape last.
@@ -221,7 +239,9 @@ export function createRedactor(secretValues: readonly string[] = []): Redactor {
       }
       text = text.split(literal).join(marker('secret'));
     }
+    const hasStem = STEM_ANYWHERE.test(text);
     for (const { rule, pattern, replace } of ALL_RULES) {
+      if (!hasStem && KEY_RULE_NAMES.has(rule)) continue;
       pattern.lastIndex = 0;
       if (!pattern.test(text)) continue;
       pattern.lastIndex = 0;

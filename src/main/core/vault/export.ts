@@ -215,18 +215,22 @@ export async function exportBundle(
     bytesTotal += journal.size;
     progress({ phase: 'journal', bytesDone, bytesTotal });
 
-    // 2. Artifacts and attachments, copied from the content store and re-hashed on the way.
+    // 2. Artifacts and attachments, copied from the content store and re-hashed on the way, through two
+    // reused buffers (one filling while the other is written): memory stays flat whatever the sizes.
+    const buffers: [Buffer, Buffer] = [
+      Buffer.allocUnsafe(COPY_CHUNK),
+      Buffer.allocUnsafe(COPY_CHUNK),
+    ];
     if (wanted.some((w) => w.role === 'attachment')) await mkdir(join(tmp, ATTACHMENTS_DIR));
     for (const file of wanted) {
       const target = join(tmp, ...file.path.split('/'));
       assertInside(tmp, target);
       current = await BundleFile.create(target);
       try {
-        for await (const chunk of store.openArtifact(file.sha256) as AsyncIterable<Buffer>) {
-          await current.write(chunk);
-          bytesDone += chunk.length;
+        await copyInto(store.artifactPath(file.sha256), current, buffers, (n) => {
+          bytesDone += n;
           progress({ phase: 'files', bytesDone, bytesTotal, file: file.path });
-        }
+        });
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
           throw new AppError(
@@ -343,6 +347,30 @@ export async function exportBundle(
     await rm(tmp, { recursive: true, force: true });
     if (zipTmp !== undefined) await rm(zipTmp, { force: true });
     throw error;
+  }
+}
+
+const COPY_CHUNK = 1 << 20;
+
+async function copyInto(
+  source: string,
+  target: BundleFile,
+  buffers: [Buffer, Buffer],
+  onBytes: (n: number) => void,
+): Promise<void> {
+  const input = await open(source, 'r');
+  try {
+    let [filling, spare] = buffers;
+    let n = (await input.read(filling, 0, filling.length, null)).bytesRead;
+    while (n > 0) {
+      const next = input.read(spare, 0, spare.length, null);
+      await target.write(filling.subarray(0, n));
+      onBytes(n);
+      n = (await next).bytesRead;
+      [filling, spare] = [spare, filling];
+    }
+  } finally {
+    await input.close();
   }
 }
 
