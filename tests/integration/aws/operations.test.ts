@@ -137,6 +137,8 @@ describe('AWS driver against the sandbox (real SDK, real HTTP)', () => {
       );
       expect(second.code).toBe('DeploymentLimitExceededException');
       expect(second.message).toContain('Another deployment is already active');
+      expect(second.detail).toMatchObject({ activeDeploymentId: created.deploymentId });
+      expect(second.message).toContain(`Active: ${created.deploymentId}`);
 
       const observations: DeploymentObservation[] = [];
       const watch = driver.watch(created.deploymentId, {
@@ -267,6 +269,7 @@ describe('AWS driver against the sandbox (real SDK, real HTTP)', () => {
       expect(active.summary).toContain(theirs?.deploymentId ?? '?');
       const limit = await errorOf(deploy(driver, 'run-blocked'));
       expect(limit.code).toBe('DeploymentLimitExceededException');
+      expect(limit.detail).toMatchObject({ activeDeploymentId: theirs?.deploymentId });
 
       // Stopped "in the AWS console": a separate client, not this session.
       const observations: DeploymentObservation[] = [];

@@ -1,6 +1,10 @@
 import type { TaskDefinition } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
-import { parseSecretValueFrom } from '../../../src/main/core/aws/prechecks';
+import {
+  mergeSecretRequirements,
+  parseSecretValueFrom,
+  secretNameOf,
+} from '../../../src/main/core/aws/prechecks';
 import { deploymentDescription, runIdOfDescription } from '../../../src/main/core/aws/deployments';
 import {
   buildAppSpec,
@@ -149,5 +153,31 @@ describe('task definition revision', () => {
       jsonKey: undefined,
     });
     expect(parseSecretValueFrom('arn:aws:ssm:us-east-1:111122223333:parameter/x')).toBeUndefined();
+  });
+
+  it('merges the secrets a task definition reads into the configured requirements', () => {
+    const arn = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:app-config-Ab12Cd';
+    expect(secretNameOf(arn)).toBe('app-config');
+    expect(secretNameOf('app-config')).toBe('app-config');
+    const merged = mergeSecretRequirements([{ id: 'app-config', requiredKeys: ['DATABASE_URL'] }], {
+      containerDefinitions: [
+        {
+          name: 'app',
+          secrets: [
+            { name: 'DATABASE_URL', valueFrom: `${arn}:DATABASE_URL::` },
+            { name: 'JWT_SECRET', valueFrom: `${arn}:JWT_SECRET::` },
+            {
+              name: 'OTHER',
+              valueFrom: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:other-XyZ123',
+            },
+            { name: 'PARAM', valueFrom: 'arn:aws:ssm:us-east-1:111122223333:parameter/x' },
+          ],
+        },
+      ],
+    });
+    expect(merged).toEqual([
+      { id: 'app-config', requiredKeys: ['DATABASE_URL', 'JWT_SECRET'] },
+      { id: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:other-XyZ123', requiredKeys: [] },
+    ]);
   });
 });

@@ -2,6 +2,7 @@ import { AppError } from '../errors';
 import { createLogger } from '../log';
 import { awsErrorDetail, type AwsCallMeta } from './errors';
 import {
+  activeStatuses,
   toDeploymentSnapshot,
   toTargetSnapshot,
   type DeploymentSnapshot,
@@ -196,7 +197,22 @@ export async function createDeployment(
         { cause: error },
       );
     }
-    throw error;
+    // Someone else's deployment holds the group: name it so the operator can attach to it or stop it.
+    const active = await listDeployments(session, { statuses: [...activeStatuses], ...opts }).catch(
+      () => undefined,
+    );
+    const theirs = active?.deployments.find((d) => d.isActive);
+    if (theirs === undefined) throw error;
+    throw new AppError(
+      error.code,
+      `${error.message} Active: ${theirs.deploymentId} (${theirs.status}, created by ${theirs.creator ?? '?'}${theirs.description ? `: ${theirs.description}` : ''}).`,
+      {
+        ...(error.detail ?? {}),
+        activeDeploymentId: theirs.deploymentId,
+        activeStatus: theirs.status,
+      },
+      { cause: error },
+    );
   }
 }
 

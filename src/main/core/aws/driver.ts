@@ -29,6 +29,7 @@ export type DeploymentDriver = {
   readonly session: AwsSession;
   checkIdentity(opts?: Opts): Promise<PrecheckReport['identity']>;
   checkImage(version: string, opts?: Opts): Promise<PrecheckReport['image']>;
+  /** Secrets of the environment and of the current task definition exist and hold their JSON keys. */
   checkSecrets(opts?: Opts): Promise<PrecheckReport['secrets']>;
   checkAlarms(opts?: Opts): Promise<PrecheckReport['alarms']>;
   readDeploymentGroup(opts?: Opts): Promise<PrecheckReport['deploymentGroup']>;
@@ -124,11 +125,27 @@ export async function stopAndFollowRollback(
   });
   originalWatch.expectAction('stop');
   const original = await originalWatch.done;
-  const rollbackDeploymentId = original.deployment?.rollbackInfo?.rollbackDeploymentId;
+  let stopped = original.deployment;
+  // CodeDeploy may mark the original Stopped a moment before it records the rollback's id: re-read a few times.
+  for (
+    let i = 0;
+    i < 3 && stopped !== undefined && stopped.rollbackInfo?.rollbackDeploymentId === undefined;
+    i += 1
+  ) {
+    await new Promise((r) => setTimeout(r, 1_000));
+    const reread = await cd.getDeployment(
+      session,
+      deploymentId,
+      opts.signal ? { signal: opts.signal } : {},
+    );
+    evidence.push(reread.meta);
+    stopped = reread.deployment;
+  }
+  const rollbackDeploymentId = stopped?.rollbackInfo?.rollbackDeploymentId;
   if (rollbackDeploymentId === undefined) {
     return {
       stop,
-      original: original.deployment,
+      original: stopped,
       rollbackDeploymentId: undefined,
       rollback: undefined,
       evidence,
@@ -138,7 +155,7 @@ export async function stopAndFollowRollback(
   const rollback = await rollbackWatch.done;
   return {
     stop,
-    original: original.deployment,
+    original: stopped,
     rollbackDeploymentId,
     rollback: rollback.deployment,
     evidence,
@@ -152,7 +169,15 @@ export function codeDeployEcsDriver(session: AwsSession): DeploymentDriver {
     session,
     checkIdentity: (o) => pre.checkIdentity(session, o),
     checkImage: (version, o) => pre.checkImage(session, version, o),
-    checkSecrets: (o) => pre.checkSecrets(session, o),
+    async checkSecrets(o) {
+      // The current task definition says which secrets and keys ECS will resolve; merge them in.
+      const current = await td.describeTaskDefinition(session, o);
+      const result = await pre.checkSecrets(session, {
+        ...o,
+        taskDefinition: current.taskDefinition,
+      });
+      return { ...result, evidence: [current.meta, ...result.evidence] };
+    },
     checkAlarms: (o) => pre.checkAlarms(session, o),
     readDeploymentGroup: (o) => pre.readDeploymentGroup(session, o),
     checkNoActiveDeployment: (o) => pre.checkNoActiveDeployment(session, o),

@@ -1,4 +1,5 @@
 import type { DeploymentStatus } from '@aws-sdk/client-codedeploy';
+import type { TaskDefinition } from '@aws-sdk/client-ecs';
 import { AppError } from '../errors';
 import type { AwsCallMeta } from './errors';
 import {
@@ -150,6 +151,42 @@ export function parseSecretValueFrom(
   };
 }
 
+/** A secret the release needs and the JSON keys it must hold. */
+export type SecretRequirement = { id: string; requiredKeys: string[] };
+
+/** The secret's name in an ARN (`...:secret:app-config-Ab12Cd` -> `app-config`: AWS appends 6 random characters). */
+export function secretNameOf(id: string): string {
+  const arn = /:secret:(.+)$/.exec(id);
+  return arn?.[1] === undefined ? id : arn[1].replace(/-[A-Za-z0-9]{6}$/, '');
+}
+
+/**
+ * The Secrets Manager secrets a task definition's containers read (`secrets[].valueFrom`), with the JSON keys
+ * they name, merged into the configured requirements (matched by secret name). The task definition is what ECS
+ * will actually resolve at start-up, so its keys are required even when the config forgot one.
+ */
+export function mergeSecretRequirements(
+  configured: SecretRequirement[],
+  taskDefinition: Pick<TaskDefinition, 'containerDefinitions'> | undefined,
+): SecretRequirement[] {
+  const merged = configured.map((r) => ({ id: r.id, requiredKeys: [...r.requiredKeys] }));
+  for (const container of taskDefinition?.containerDefinitions ?? []) {
+    for (const secret of container.secrets ?? []) {
+      const ref =
+        secret.valueFrom === undefined ? undefined : parseSecretValueFrom(secret.valueFrom);
+      if (ref === undefined) continue;
+      let entry = merged.find((r) => secretNameOf(r.id) === secretNameOf(ref.secretId));
+      if (entry === undefined) {
+        entry = { id: ref.secretId, requiredKeys: [] };
+        merged.push(entry);
+      }
+      if (ref.jsonKey !== undefined && !entry.requiredKeys.includes(ref.jsonKey))
+        entry.requiredKeys.push(ref.jsonKey);
+    }
+  }
+  return merged;
+}
+
 /**
  * Proves each required secret exists and its JSON holds the required keys. The value is read (Secrets Manager has
  * no "list keys" call), parsed, reduced to the presence of key names, and dropped: it is never returned, logged,
@@ -157,9 +194,16 @@ export function parseSecretValueFrom(
  */
 export async function checkSecrets(
   session: AwsSession,
-  opts: Opts & { requirements?: { id: string; requiredKeys: string[] }[] } = {},
+  opts: Opts & {
+    requirements?: SecretRequirement[];
+    /** Adds the secrets and keys this task definition's containers read. */
+    taskDefinition?: Pick<TaskDefinition, 'containerDefinitions'>;
+  } = {},
 ): Promise<PrecheckResult<'secrets', { secrets: SecretFacts[] }>> {
-  const requirements = opts.requirements ?? session.environment.secrets;
+  const requirements = mergeSecretRequirements(
+    opts.requirements ?? session.environment.secrets,
+    opts.taskDefinition,
+  );
   const evidence: AwsCallMeta[] = [];
   const secrets: SecretFacts[] = [];
   for (const req of requirements) {
