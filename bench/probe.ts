@@ -147,7 +147,7 @@ async function main(): Promise<void> {
     '1. accuracy (150/s for 10 s with one 1 s stall, three runs; fleet-side latencies are the truth)',
   );
   const errors: number[] = [];
-  let trueP95 = 0;
+  const trueP95s: number[] = [];
   for (let run = 1; run <= 3; run += 1) {
     await fleet.ask('reset');
     const probe = await runProbe({
@@ -158,7 +158,7 @@ async function main(): Promise<void> {
     });
     const truth = (await fleet.ask('stats')).latencies ?? [];
     const t95 = exactPercentile(truth, 95);
-    trueP95 = Math.max(trueP95, t95);
+    trueP95s.push(t95);
     errors.push((probe.latency.p95Ms - t95) / t95);
     out(
       `   run ${run}: true p95 ${f1(t95)} ms (p50 ${f1(exactPercentile(truth, 50))}), probe p95 ${f1(probe.latency.p95Ms)} ms ` +
@@ -167,6 +167,7 @@ async function main(): Promise<void> {
     );
   }
   const medianError = [...errors].sort((a, b) => a - b)[1] ?? 0;
+  const trueP95 = [...trueP95s].sort((a, b) => a - b)[1] ?? 0;
   out(
     `   probe p95 vs true p95      median ${(medianError * 100).toFixed(2)} %  (goal within 2 %)`,
   );
@@ -179,7 +180,7 @@ async function main(): Promise<void> {
   out('2. autocannon (closed loop, 10 connections, 10 s) on the same fleet');
   out(`   autocannon p95             ${f1(ac.p95)} ms  (p99 ${f1(ac.p99)} ms, ${ac.n} requests)`);
   out(
-    `   open-loop true p95         ${f1(trueP95)} ms  -> autocannon under-reports it ${f1(trueP95 / Math.max(ac.p95, 0.001))}x`,
+    `   true p95 (median of 1.)    ${f1(trueP95)} ms  -> autocannon under-reports it ${f1(trueP95 / Math.max(ac.p95, 0.001))}x`,
   );
   out(
     `   fleet-side p95 of autocannon's own requests ${f1(exactPercentile(acTruth, 95))} ms (few arrive during a stall)`,
