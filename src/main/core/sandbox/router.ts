@@ -10,6 +10,7 @@ import { ecsOperations } from './services/ecs';
 import { secretsManagerOperations } from './services/secrets-manager';
 import { getCallerIdentity } from './services/sts';
 import type { Operation, OperationContext } from './services/types';
+import { CborError, decodeCbor, encodeCbor } from './cbor';
 import { parseJsonBody, type Body } from './validate';
 import {
   AwsFault,
@@ -17,6 +18,7 @@ import {
   queryError,
   queryResponse,
   readBody,
+  sendCbor,
   sendJson,
   sendJsonFault,
   sendXml,
@@ -57,6 +59,14 @@ const jsonServices: Record<string, JsonService> = {
     flavour: '1.0',
     queryCompatible: true,
   },
+};
+
+/**
+ * Smithy rpcv2-cbor services (`POST /service/<target>/operation/<op>`, `smithy-protocol: rpc-v2-cbor`): what
+ * newer SDK builds use for CloudWatch. Operations here return Dates, which CBOR carries as tag 1.
+ */
+const cborServices: Record<string, Record<string, Operation>> = {
+  GraniteServiceVersion20100801: { DescribeAlarms: describeAlarmsQuery },
 };
 
 type QueryService = { namespace: string; ops: Record<string, Operation> };
@@ -201,6 +211,48 @@ export function createRouter(
     }
   }
 
+  function handleCbor(
+    req: IncomingMessage,
+    res: ServerResponse,
+    service: string,
+    operation: string,
+    raw: Buffer,
+  ): void {
+    try {
+      const blocked = gate(req);
+      if (blocked !== undefined) throw blocked;
+      const op = cborServices[service]?.[operation];
+      if (op === undefined) throw unknownOperation(`${service}.${operation}`);
+      let input: unknown = {};
+      if (raw.length > 0) {
+        try {
+          input = decodeCbor(raw);
+        } catch (error) {
+          if (!(error instanceof CborError)) throw error;
+          throw new AwsFault(
+            'SerializationException',
+            `The request body is not valid CBOR: ${error.message}.`,
+          );
+        }
+      }
+      if (
+        input === null ||
+        typeof input !== 'object' ||
+        Array.isArray(input) ||
+        input instanceof Uint8Array
+      ) {
+        throw new AwsFault('SerializationException', 'The request body must be a CBOR map.');
+      }
+      sendCbor(res, 200, encodeCbor(op(input as Body, context()) ?? {}));
+    } catch (error) {
+      const fault = asFault(error, `${service}.${operation}`);
+      sendCbor(res, fault.status, encodeCbor({ __type: fault.type, message: fault.message }), {
+        'x-amzn-errortype': fault.type,
+        'x-amzn-query-error': `${fault.queryCode};${fault.status >= 500 ? 'Receiver' : 'Sender'}`,
+      });
+    }
+  }
+
   /** IAM Identity Center's portal: GetRoleCredentials, as the SDK's SSO credential provider calls it. */
   function handleSsoPortal(req: IncomingMessage, res: ServerResponse, url: URL): void {
     const unauthorized = (message: string): void =>
@@ -272,6 +324,15 @@ export function createRouter(
       }
       if (req.method === 'GET' && url.pathname === '/federation/credentials') {
         handleSsoPortal(req, res, url);
+        return;
+      }
+      const rpc = /^\/service\/([^/]+)\/operation\/([^/]+)$/.exec(url.pathname);
+      if (
+        req.method === 'POST' &&
+        rpc !== null &&
+        req.headers['smithy-protocol'] === 'rpc-v2-cbor'
+      ) {
+        handleCbor(req, res, rpc[1] ?? '', rpc[2] ?? '', raw);
         return;
       }
       const target = req.headers['x-amz-target'];

@@ -147,3 +147,21 @@ export function accessKeyOf(authorization: string): string {
   const match = /Credential=([^/,\s]*)\//.exec(authorization);
   return match?.[1] ?? '';
 }
+
+/** An rpcv2-cbor reply: the SDK insists on the `smithy-protocol` header. */
+export function sendCbor(
+  res: ServerResponse,
+  status: number,
+  body: Buffer,
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, {
+    'content-type': 'application/cbor',
+    'smithy-protocol': 'rpc-v2-cbor',
+    'content-length': body.length,
+    'x-amzn-requestid': randomUUID(),
+    ...headers,
+  });
+  res.end(body);
+}
