@@ -1,9 +1,26 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
+import { copyFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { Plugin } from 'vite';
+
+/**
+ * newman runs in a child process started from a plain .mjs file (so the smoke run never blocks main's event
+ * loop); the bundler does not see that file as an import, so copy it next to the main bundle.
+ */
+function copyNewmanRunner(): Plugin {
+  return {
+    name: 'greenlight-copy-newman-runner',
+    writeBundle(options) {
+      const outDir = options.dir ?? resolve('out/main');
+      copyFileSync(resolve('src/main/core/checks/newman-runner.mjs'), resolve(outDir, 'newman-runner.mjs'));
+    },
+  };
+}
 
 export default defineConfig({
   main: {
+    plugins: [copyNewmanRunner()],
     build: {
       rollupOptions: {
         // The Electron entry and the `greenlight` command share the core; the command runs under plain Node.
