@@ -251,6 +251,14 @@ describe('latest-success.json', () => {
     ).toBe(false);
   });
 
+  it('says so when latest-success.json was damaged, rather than redeploying from a guess', async () => {
+    const path = await writeLatestSuccess(vault, 'staging', record);
+    writeFileSync(path, '{"version": "1.4.2", "taskDefin');
+    await expect(readLatestSuccess(vault, 'staging')).rejects.toMatchObject({
+      code: 'latest_success_invalid',
+    });
+  });
+
   it('refuses an environment name that would leave the vault', async () => {
     await expect(writeLatestSuccess(vault, '../../etc', record)).rejects.toMatchObject({
       code: 'invalid_environment',

@@ -1,18 +1,8 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { verifyBundle } from '../vault/verify';
-import type { BundleReport } from '../vault/verify';
+import { summarizeBundle, verifyBundle } from '../vault/verify';
 import { UsageError } from './command';
 import type { Command } from './command';
-
-/** The one-line verdict printed when a bundle holds. */
-export function summarizeBundle(report: BundleReport): string {
-  const run = report.runId === null ? 'unknown run' : `run ${report.runId}`;
-  const what = [report.environment, report.version, report.outcome]
-    .filter((v) => v !== null)
-    .join(' ');
-  return `OK ${report.path}: ${run}${what === '' ? '' : ` (${what})`}, ${report.files} files, ${report.entries} journal entries, chain head ${report.chainHead ?? '-'}; every hash matches.`;
-}
 
 export const verifyCommand: Command = {
   name: 'verify',
@@ -43,9 +33,7 @@ export const verifyCommand: Command = {
       return 0;
     }
     const lines = report.problems.map((p) => `  ${p.message}`);
-    process.stderr.write(
-      `FAILED ${report.path}: ${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}\n${lines.join('\n')}\n`,
-    );
+    process.stderr.write(`${summarizeBundle(report)}\n${lines.join('\n')}\n`);
     return 1;
   },
 };

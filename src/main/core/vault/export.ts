@@ -156,6 +156,7 @@ export async function exportBundle(
     }[] = [];
     current = await BundleFile.create(join(tmp, JOURNAL_FILE));
     let bytesTotal = 0;
+    let lastSeq = 0;
     let batch: string[] = [];
     let batchBytes = 0;
     for (let after = 0; ;) {
@@ -190,6 +191,7 @@ export async function exportBundle(
         collectFacts(facts, entry, (sha) => shaPath.get(sha));
       }
       after = page[page.length - 1]?.seq ?? after;
+      lastSeq = after;
       if (batchBytes >= 256 * 1024) {
         await current.write(Buffer.from(batch.join(''), 'utf8'));
         batch = [];
@@ -263,11 +265,14 @@ export async function exportBundle(
     facts.files = files;
     current = await BundleFile.create(join(tmp, RECORD_FILE));
     await current.write(Buffer.from(renderRecordHead(facts), 'utf8'));
-    for (let after = 0; ;) {
-      const page = store.listJournal(runId, { afterSeq: after, limit: PAGE });
+    // Only the entries journal.jsonl holds: an unfinished run may have grown since the first pass.
+    for (let after = 0; after < lastSeq;) {
+      const page = store
+        .listJournal(runId, { afterSeq: after, limit: PAGE })
+        .filter((e) => e.seq <= lastSeq);
       if (page.length === 0) break;
       await current.write(Buffer.from(page.map(renderTimelineRow).join(''), 'utf8'));
-      after = page[page.length - 1]?.seq ?? after;
+      after = page[page.length - 1]?.seq ?? lastSeq;
     }
     const record = await current.close(durable);
     current = undefined;

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../errors';
 import { syncDir } from '../evidence/content-store';
-import { validateVersion } from '../evidence/names';
+import { validateEnvironmentName, validateVersion } from '../evidence/names';
 import { describeIssues } from '../../../shared/validation';
-import { environmentDir } from './vault-paths';
+import { VAULT_SEGMENTS, checkVaultRoot, environmentDir } from './vault-paths';
 
 export const LATEST_SUCCESS_FILE = 'latest-success.json';
 
@@ -86,19 +86,30 @@ export async function readLatestSuccess(
   vaultRoot: string,
   environment: string,
 ): Promise<(LatestSuccess & { environment: string }) | null> {
-  const envDir = await environmentDir(vaultRoot, environment);
+  const env = validateEnvironmentName(environment);
+  const path = join(await checkVaultRoot(vaultRoot), ...VAULT_SEGMENTS, env, LATEST_SUCCESS_FILE);
   let text: string;
   try {
-    text = await readFile(join(envDir, LATEST_SUCCESS_FILE), 'utf8');
+    if ((await lstat(path)).isSymbolicLink()) {
+      throw new AppError('vault_symlink', `${path} is a symbolic link; it was not read.`, { path });
+    }
+    text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
   }
-  const parsed = LatestSuccess.extend({ environment: z.string() }).safeParse(JSON.parse(text));
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new AppError('latest_success_invalid', `${path} is not valid JSON.`, { path });
+  }
+  const parsed = LatestSuccess.extend({ environment: z.string() }).safeParse(json);
   if (!parsed.success) {
     throw new AppError(
       'latest_success_invalid',
-      `${join(envDir, LATEST_SUCCESS_FILE)} is not a valid record: ${describeIssues(parsed.error).join('; ')}`,
+      `${path} is not a valid record: ${describeIssues(parsed.error).join('; ')}`,
+      { path },
     );
   }
   return parsed.data;

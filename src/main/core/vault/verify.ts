@@ -265,6 +265,31 @@ export async function verifyBundle(path: string): Promise<BundleReport> {
   return report;
 }
 
+/** The one-line verdict: `OK <path>: run <id> (<env> <version> <outcome>), N files, M journal entries, ...`. */
+export function summarizeBundle(report: BundleReport): string {
+  if (!report.ok) {
+    return `FAILED ${report.path}: ${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}`;
+  }
+  const run = report.runId === null ? 'unknown run' : `run ${report.runId}`;
+  const what = [report.environment, report.version, report.outcome]
+    .filter((v) => v !== null)
+    .join(' ');
+  return `OK ${report.path}: ${run}${what === '' ? '' : ` (${what})`}, ${report.files} files, ${report.entries} journal entries, chain head ${report.chainHead ?? '-'}; every hash matches.`;
+}
+
+/** The report in the contract's `vault.verify` shape (`BundleVerification`). */
+export function toBundleVerification(report: BundleReport): {
+  ok: boolean;
+  summary: string;
+  problems: string[];
+} {
+  return {
+    ok: report.ok,
+    summary: summarizeBundle(report),
+    problems: report.problems.map((p) => p.message),
+  };
+}
+
 async function listFolder(
   root: string,
   unsafe: (path: string, why: string) => void,
