@@ -111,6 +111,18 @@ export type RunFacts = {
   deploymentId: string | undefined;
   redeployId: string | undefined;
   pendingIntents: Map<string, PendingIntentFacts>;
+  /** When each action was first intended in this run (CreateDeployment's reconcile window starts there). */
+  firstIntent: Map<string, string>;
+  /** Every intent, in order (so a test or an auditor can count CreateDeployment calls). */
+  intents: PendingIntentFacts[];
+  /** Every outcome, in order. */
+  outcomes: {
+    intentId: string;
+    action: string;
+    status: string;
+    response: Record<string, unknown>;
+    seq: number;
+  }[];
   rollbackRequested: { reason: string; actor: string; at: string } | undefined;
   smoke: SmokeView | undefined;
   probe: ProbeView | undefined;
@@ -202,6 +214,9 @@ export function foldJournal(runId: string, entries: readonly EntryLike[]): RunFa
     deploymentId: undefined,
     redeployId: undefined,
     pendingIntents: new Map(),
+    firstIntent: new Map(),
+    intents: [],
+    outcomes: [],
     rollbackRequested: undefined,
     smoke: undefined,
     probe: undefined,
@@ -255,7 +270,7 @@ export function foldJournal(runId: string, entries: readonly EntryLike[]): RunFa
             if (view['probe'] !== undefined) facts.probe = view['probe'] as ProbeView;
             if (typeof view['deploymentId'] === 'string' && stepId !== undefined) {
               if (view['role'] === 'redeploy') facts.redeployId = view['deploymentId'];
-              else if (view['role'] !== 'rollback') facts.deploymentId ??= view['deploymentId'];
+              else if (view['role'] === 'release') facts.deploymentId ??= view['deploymentId'];
             }
           }
         }
@@ -308,14 +323,17 @@ export function foldJournal(runId: string, entries: readonly EntryLike[]): RunFa
       }
       case 'intent': {
         const intentId = str(payload['intentId']) ?? '';
-        facts.pendingIntents.set(intentId, {
+        const intent: PendingIntentFacts = {
           intentId,
           stepId,
           action: str(payload['action']) ?? '',
           seq: entry.seq,
           time: entry.time,
           request: payload['request'],
-        });
+        };
+        facts.pendingIntents.set(intentId, intent);
+        facts.intents.push(intent);
+        if (!facts.firstIntent.has(intent.action)) facts.firstIntent.set(intent.action, entry.time);
         if (stepId !== undefined)
           step(stepId).evidence.push({
             label: `${str(payload['action']) ?? 'call'} (intent)`,
@@ -326,6 +344,13 @@ export function foldJournal(runId: string, entries: readonly EntryLike[]): RunFa
       case 'outcome': {
         const intentId = str(payload['intentId']) ?? '';
         facts.pendingIntents.delete(intentId);
+        facts.outcomes.push({
+          intentId,
+          action: str(payload['action']) ?? '',
+          status: str(payload['status']) ?? '',
+          response: record(payload['response']),
+          seq: entry.seq,
+        });
         if (stepId !== undefined) {
           step(stepId).evidence.push({
             label: `${str(payload['action']) ?? 'call'} (${str(payload['status']) ?? 'outcome'})`,
@@ -335,7 +360,7 @@ export function foldJournal(runId: string, entries: readonly EntryLike[]): RunFa
         const response = record(payload['response']);
         if (payload['status'] === 'succeeded' && typeof response['deploymentId'] === 'string') {
           if (response['role'] === 'redeploy') facts.redeployId = response['deploymentId'];
-          else if (response['role'] !== 'rollback') facts.deploymentId ??= response['deploymentId'];
+          else if (response['role'] === 'release') facts.deploymentId ??= response['deploymentId'];
         }
         break;
       }
