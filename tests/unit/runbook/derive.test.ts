@@ -112,7 +112,7 @@ const atReady = (): Journal => {
     data: { taskDefinitionArn: 'arn:td:7' },
   });
   j.state('create-deployment', 'running').state('create-deployment', 'passed', {
-    data: { deploymentId: 'd-RELEASE1' },
+    data: { deploymentId: 'd-RELEASE1', role: 'release' },
   });
   j.deployment(
     'Ready',
@@ -278,7 +278,7 @@ describe('rollback', () => {
     expect(rollbackGuard(new Journal().facts()).ok).toBe(false);
     const j = new Journal().pass(...preDeploy);
     j.state('create-deployment', 'running').state('create-deployment', 'passed', {
-      data: { deploymentId: 'd-RELEASE1' },
+      data: { deploymentId: 'd-RELEASE1', role: 'release' },
     });
     expect(rollbackGuard(j.facts())).toEqual({ ok: true, via: 'stop' });
     expect(stepStatuses(runbook, j.facts(), ctx()).get('manual-rollback')?.state).toBe('ready');
@@ -344,7 +344,7 @@ describe('state is the journal replayed', () => {
     j.add('outcome', 'create-deployment', {
       intentId: 'i-1',
       status: 'succeeded',
-      response: { deploymentId: 'd-ADOPTED' },
+      response: { deploymentId: 'd-ADOPTED', role: 'release' },
     });
     expect(j.facts().deploymentId).toBe('d-ADOPTED');
   });
