@@ -1,6 +1,7 @@
 import type { Command } from './command';
 import { preflightCommand } from './preflight';
 import { probeCommand } from './probe';
+import { rehearseCommand } from './rehearse';
 import { sandboxCommand } from './sandbox';
 import { serveCommand } from './serve';
 import { smokeCommand } from './smoke';
@@ -14,4 +15,5 @@ export const commands: Command[] = [
   probeCommand,
   verifyCommand,
   preflightCommand,
+  rehearseCommand,
 ];

@@ -8,7 +8,8 @@ import { defaultDataDir, rendererBuildDir } from '../paths';
 import { UsageError, type Command } from './command';
 
 function openInBrowser(url: string): void {
-  const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  const opener =
+    process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
   const child = spawn(opener, [url], { detached: true, stdio: 'ignore' });
   child.on('error', () => {}); // no system browser here: the printed URL is enough
   child.unref();
@@ -26,11 +27,17 @@ export const serveCommand: Command = {
   name: 'serve',
   summary: 'Serve the console to a browser on 127.0.0.1 (the browser host)',
   usage: [
-    'Usage: greenlight serve [--port N] [--data-dir DIR] [--open]',
+    'Usage: greenlight serve [--port N] [--data-dir DIR] [--config FILE] [--scenario NAME] [--time-scale N] [--open]',
     '',
-    '  --port N        port on 127.0.0.1 (default: a random free port)',
-    '  --data-dir DIR  where the evidence database lives (default: the per-user data directory)',
-    '  --open          open the system browser at the printed URL',
+    '  --port N          port on 127.0.0.1 (default: a random free port)',
+    '  --data-dir DIR    where the evidence database lives (default: the per-user data directory)',
+    '  --config FILE     the environments file (default: <user config dir>/greenlight/environments.yaml)',
+    '  --scenario NAME   scenario of the embedded sandbox (happy, smoke-fails, slow-green, alarm-rollback,',
+    '                    hook-fails, ready-timeout, throttling, already-active, vpn-down, sso-expired)',
+    '  --time-scale N    sandbox clock speed (600: a 20-minute window passes in 2 s); default 1',
+    '  --open            open the system browser at the printed URL',
+    '',
+    'GREENLIGHT_SANDBOX_SCENARIO and GREENLIGHT_TIME_SCALE set the same as the two sandbox flags.',
     '',
     'Prints the console URL, with its per-launch token, on the first line.',
   ].join('\n'),
@@ -40,21 +47,53 @@ export const serveCommand: Command = {
       options: {
         port: { type: 'string' },
         'data-dir': { type: 'string' },
+        config: { type: 'string' },
+        scenario: { type: 'string' },
+        'time-scale': { type: 'string' },
         open: { type: 'boolean', default: false },
       },
       strict: true,
     });
     const port = values.port === undefined ? 0 : Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new UsageError(`--port: expected a port number 0-65535, got ${JSON.stringify(values.port)}`);
+      throw new UsageError(
+        `--port: expected a port number 0-65535, got ${JSON.stringify(values.port)}`,
+      );
+    }
+    const { scenarioNames } = await import('../sandbox/scenarios');
+    if (
+      values.scenario !== undefined &&
+      !(scenarioNames as readonly string[]).includes(values.scenario)
+    ) {
+      throw new UsageError(
+        `--scenario: expected one of ${scenarioNames.join(', ')}, got ${JSON.stringify(values.scenario)}`,
+      );
+    }
+    const timeScale = values['time-scale'] === undefined ? undefined : Number(values['time-scale']);
+    if (timeScale !== undefined && (!Number.isFinite(timeScale) || timeScale <= 0)) {
+      throw new UsageError(
+        `--time-scale: expected a positive number, got ${JSON.stringify(values['time-scale'])}`,
+      );
     }
     const rendererDir = rendererBuildDir();
     if (!existsSync(join(rendererDir, 'index.html'))) {
-      process.stderr.write('greenlight serve: the console is not built yet; run `npm run build` first.\n');
+      process.stderr.write(
+        'greenlight serve: the console is not built yet; run `npm run build` first.\n',
+      );
       return 1;
     }
-    const app = await createConsole({ hostKind: 'browser', dataDir: values['data-dir'] ?? defaultDataDir() });
-    const host = await startBrowserHost({ rendererDir, dispatch: app.dispatch, bus: app.bus, port });
+    const app = await createConsole({
+      hostKind: 'browser',
+      dataDir: values['data-dir'] ?? defaultDataDir(),
+      configPath: values.config,
+      sandbox: { scenario: values.scenario, timeScale },
+    });
+    const host = await startBrowserHost({
+      rendererDir,
+      dispatch: app.dispatch,
+      bus: app.bus,
+      port,
+    });
     process.stdout.write(`${host.url}\n`);
     process.stderr.write(`Greenlight console served on ${host.origin} (Ctrl-C stops it)\n`);
     if (values.open) openInBrowser(host.url);
