@@ -60,11 +60,18 @@ const SECRET_KEY_SUFFIXES = [
   'signingkey',
 ];
 
+const keyVerdicts = new Map<string, boolean>();
+
 /** True when a key's value is a credential or secret whatever it looks like. */
 export function isSecretKey(key: string): boolean {
+  // Payloads repeat the same few hundred keys; remember the verdicts (bounded, for keys from arbitrary JSON).
+  const known = keyVerdicts.get(key);
+  if (known !== undefined) return known;
   const k = key.toLowerCase().replace(/[-_.\s]/g, '');
-  if (SECRET_KEYS.has(k)) return true;
-  return SECRET_KEY_SUFFIXES.some((suffix) => k.endsWith(suffix));
+  const verdict = SECRET_KEYS.has(k) || SECRET_KEY_SUFFIXES.some((suffix) => k.endsWith(suffix));
+  if (keyVerdicts.size >= 10_000) keyVerdicts.clear();
+  keyVerdicts.set(key, verdict);
+  return verdict;
 }
 
 type ValueRule = {
@@ -172,6 +179,12 @@ const TEXT_KEY_RULES: ValueRule[] = [
 ];
 
 const STEM_ANYWHERE = new RegExp(STEM, 'i');
+// Every rule needs one of these to match, so one scan decides whether a string (most are ids, statuses, names)
+// needs the rules at all: it keeps the append path cheap.
+const TRIGGER = new RegExp(
+  String.raw`${STEM}|AKIA|ASIA|ABIA|ACCA|eyJ|IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz|aoa|bearer|basic|aws4-hmac|x-amz-|[A-Za-z0-9/+]{40}`,
+  'i',
+);
 const KEY_RULE_NAMES = new Set(TEXT_KEY_RULES.map((r) => r.rule));
 
 // Order matters: whole-credential shapes (signatures, bearer tokens, header lines) first so a key rule cannot
@@ -239,6 +252,7 @@ export function createRedactor(secretValues: readonly string[] = []): Redactor {
       }
       text = text.split(literal).join(marker('secret'));
     }
+    if (!TRIGGER.test(text)) return text;
     const hasStem = STEM_ANYWHERE.test(text);
     for (const { rule, pattern, replace } of ALL_RULES) {
       if (!hasStem && KEY_RULE_NAMES.has(rule)) continue;
