@@ -129,10 +129,21 @@ async function* chunksOf(source: ContentSource): AsyncGenerator<Buffer> {
   }
 }
 
-class HashingWriter {
+/**
+ * A file being written while its SHA-256 is computed (one pass: what is hashed is exactly what was written).
+ * Shared by the content store and the vault export.
+ */
+export class HashingFile {
   private readonly hash = createHash('sha256');
   size = 0;
-  constructor(private readonly handle: FileHandle) {}
+  private isClosed = false;
+  private constructor(private readonly handle: FileHandle) {}
+
+  /** Creates `path` exclusively (never over an existing file). */
+  static async create(path: string, mode = 0o644): Promise<HashingFile> {
+    return new HashingFile(await open(path, 'wx', mode));
+  }
+
   async write(data: Buffer): Promise<void> {
     if (data.length === 0) return;
     this.hash.update(data);
@@ -143,8 +154,20 @@ class HashingWriter {
       offset += bytesWritten;
     }
   }
-  digest(): string {
-    return this.hash.digest('hex');
+
+  /** Closes the file (fsynced first when `durable`) and returns its SHA-256 and size. */
+  async close(durable: boolean): Promise<{ sha256: string; size: number }> {
+    if (durable) await this.handle.sync();
+    this.isClosed = true;
+    await this.handle.close();
+    return { sha256: this.hash.digest('hex'), size: this.size };
+  }
+
+  /** Closes without a result (on failure; the caller removes the file). */
+  async abandon(): Promise<void> {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    await this.handle.close().catch(() => undefined);
   }
 }
 
@@ -170,11 +193,9 @@ export async function storeContent(
   const tmpDir = join(root, '.tmp');
   await mkdir(tmpDir, { recursive: true });
   const tmp = join(tmpDir, randomUUID());
-  const handle = await open(tmp, 'wx', 0o600);
-  const out = new HashingWriter(handle);
+  const out = await HashingFile.create(tmp, 0o600);
   const redactions: Redaction[] = [];
   let inputBytes = 0;
-  let closed = false;
   try {
     const limit = options.maxBytes;
     const input = async function* (): AsyncGenerator<Buffer> {
@@ -275,10 +296,7 @@ export async function storeContent(
       await flushText(carry);
       if (treatment === 'sniff') treatment = 'text';
     }
-    await handle.sync();
-    await handle.close();
-    closed = true;
-    const sha256 = out.digest();
+    const { sha256, size } = await out.close(true);
     const target = contentPath(root, sha256);
     if (await exists(target)) {
       await unlink(tmp);
@@ -287,9 +305,9 @@ export async function storeContent(
       await rename(tmp, target);
       await syncDir(dirname(target));
     }
-    return { sha256, size: out.size, mediaType, treatedAs: treatment, redactions };
+    return { sha256, size, mediaType, treatedAs: treatment, redactions };
   } catch (error) {
-    if (!closed) await handle.close().catch(() => undefined);
+    await out.abandon();
     await rm(tmp, { force: true });
     throw error;
   }

@@ -1,7 +1,6 @@
 import canonicalize from 'canonicalize';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmod, link, lstat, mkdir, mkdtemp, open, rename, rm, unlink } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
 import { deflateRawSync } from 'node:zlib';
@@ -9,7 +8,7 @@ import { extname, join } from 'node:path';
 import yazl from 'yazl';
 import { AppError } from '../errors';
 import { ChainVerifier, GENESIS_HASH } from '../evidence/chain';
-import { syncDir } from '../evidence/content-store';
+import { HashingFile, syncDir } from '../evidence/content-store';
 import { validateEnvironmentName, validateVersion } from '../evidence/names';
 import type { EvidenceStore } from '../evidence/store';
 import type { JournalEntry, JsonValue } from '../evidence/types';
@@ -64,37 +63,6 @@ export type ExportResult = {
 
 const PAGE = 1000;
 
-/** Writes one file of the bundle, hashing what it writes (flat memory: one chunk at a time). */
-class BundleFile {
-  private readonly hash = createHash('sha256');
-  size = 0;
-  private constructor(private readonly handle: FileHandle) {}
-
-  static async create(path: string): Promise<BundleFile> {
-    return new BundleFile(await open(path, 'wx', 0o644));
-  }
-
-  async write(data: Buffer): Promise<void> {
-    this.hash.update(data);
-    this.size += data.length;
-    let offset = 0;
-    while (offset < data.length) {
-      const { bytesWritten } = await this.handle.write(data, offset, data.length - offset);
-      offset += bytesWritten;
-    }
-  }
-
-  async close(durable: boolean): Promise<{ sha256: string; size: number }> {
-    if (durable) await this.handle.sync();
-    await this.handle.close();
-    return { sha256: this.hash.digest('hex'), size: this.size };
-  }
-
-  async abandon(): Promise<void> {
-    await this.handle.close().catch(() => undefined);
-  }
-}
-
 function withSuffix(name: string, n: number): string {
   const ext = extname(name);
   const stem = ext === '' || ext === name ? name : name.slice(0, -ext.length);
@@ -139,7 +107,7 @@ export async function exportBundle(
     exportedAt,
     greenlightVersion: options.greenlightVersion ?? greenlightVersion(),
   };
-  let current: BundleFile | undefined;
+  let current: HashingFile | undefined;
   let zipTmp: string | undefined;
   try {
     // 1. The journal, verified entry by entry, while collecting what the record and the file list need.
@@ -154,7 +122,7 @@ export async function exportBundle(
       seq: number;
       name: string;
     }[] = [];
-    current = await BundleFile.create(join(tmp, JOURNAL_FILE));
+    current = await HashingFile.create(join(tmp, JOURNAL_FILE));
     let bytesTotal = 0;
     let lastSeq = 0;
     let batch: string[] = [];
@@ -227,7 +195,7 @@ export async function exportBundle(
     for (const file of wanted) {
       const target = join(tmp, ...file.path.split('/'));
       assertInside(tmp, target);
-      current = await BundleFile.create(target);
+      current = await HashingFile.create(target);
       try {
         await copyInto(store.artifactPath(file.sha256), current, buffers, (n) => {
           bytesDone += n;
@@ -263,7 +231,7 @@ export async function exportBundle(
 
     // 3. The human record: facts first, then the timeline in a second pass over the journal.
     facts.files = files;
-    current = await BundleFile.create(join(tmp, RECORD_FILE));
+    current = await HashingFile.create(join(tmp, RECORD_FILE));
     await current.write(Buffer.from(renderRecordHead(facts), 'utf8'));
     // Only the entries journal.jsonl holds: an unfinished run may have grown since the first pass.
     for (let after = 0; after < lastSeq;) {
@@ -303,11 +271,11 @@ export async function exportBundle(
       },
       files: files.map(({ path, sha256, size, role }) => ({ path, sha256, size, role })),
     };
-    current = await BundleFile.create(join(tmp, MANIFEST_FILE));
+    current = await HashingFile.create(join(tmp, MANIFEST_FILE));
     await current.write(Buffer.from(JSON.stringify(manifest, null, 2) + '\n', 'utf8'));
     const manifestFile = await current.close(durable);
     current = undefined;
-    current = await BundleFile.create(join(tmp, SUMS_FILE));
+    current = await HashingFile.create(join(tmp, SUMS_FILE));
     await current.write(
       Buffer.from(
         formatSums([...files, { path: MANIFEST_FILE, sha256: manifestFile.sha256 }]),
@@ -359,7 +327,7 @@ const COPY_CHUNK = 1 << 20;
 
 async function copyInto(
   source: string,
-  target: BundleFile,
+  target: HashingFile,
   buffers: [Buffer, Buffer],
   onBytes: (n: number) => void,
 ): Promise<void> {
