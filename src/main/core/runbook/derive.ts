@@ -384,10 +384,25 @@ export function nextStep(
 
 const isoOf = (ms: number): string => new Date(ms).toISOString();
 
+type WaitSetting = { action?: string | undefined; minutes?: number | undefined } | undefined;
+
+/**
+ * The ready-window and termination countdowns: the wait's length from the deployment's own blue/green
+ * configuration (else the group settings read by the runbook), its start from AWS's lifecycle event times.
+ */
 function countdowns(
   obs: DeploymentObservation,
+  group: { readyWait: WaitSetting; termination: WaitSetting },
 ): Pick<DeploymentView, 'readyWait' | 'terminationWait'> {
-  const d = obs.deployment;
+  const d = {
+    ...obs.deployment,
+    readyWait:
+      obs.deployment.readyWait?.minutes === undefined ? group.readyWait : obs.deployment.readyWait,
+    termination:
+      obs.deployment.termination?.minutes === undefined
+        ? group.termination
+        : obs.deployment.termination,
+  };
   const events = obs.target?.lifecycleEvents ?? [];
   const endOf = (name: string): number | undefined => {
     const e = events.find((x) => x.name === name && x.endTime !== undefined);
@@ -420,6 +435,17 @@ function countdowns(
     };
   }
   return out;
+}
+
+/** The waits the runbook read from the deployment group (GetDeploymentGroup), if it did. */
+function groupWaits(facts: RunFacts): { readyWait: WaitSetting; termination: WaitSetting } {
+  const data = [...facts.steps.values()].find(
+    (s) => s.data['readyWait'] !== undefined && s.data['termination'] !== undefined,
+  )?.data;
+  return {
+    readyWait: data?.['readyWait'] as WaitSetting,
+    termination: data?.['termination'] as WaitSetting,
+  };
 }
 
 /** The deployment panel: AWS's view plus what the operator may do now. */
@@ -456,7 +482,7 @@ export function deploymentView(
       ...(t.desiredCount === undefined ? {} : { desiredCount: t.desiredCount }),
       ...(t.runningCount === undefined ? {} : { runningCount: t.runningCount }),
     })),
-    ...(obs === undefined ? {} : countdowns(obs)),
+    ...(obs === undefined ? {} : countdowns(obs, groupWaits(facts))),
     ...(d?.errorInformation === undefined
       ? {}
       : {

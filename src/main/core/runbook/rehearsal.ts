@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { RunView } from '../../../shared/domain/run';
 import type { ScenarioName } from '../sandbox/scenarios';
 import { AppError } from '../errors';
+import type { RunningSandbox } from './environments';
 import type { RunFacts } from './facts';
 import { foldJournal } from './facts';
 
@@ -180,6 +181,8 @@ export type RehearsalOptions = {
     state: string;
     summary: string | undefined;
   }) => void;
+  /** A sandbox already running elsewhere (a benchmark keeps it in another process); it must be on `scenario`. */
+  sandbox?: RunningSandbox | undefined;
 };
 
 export type RehearsalResult = {
@@ -215,11 +218,15 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   await mkdir(options.dataDir, { recursive: true });
-  const sandbox = await startSandbox({
-    scenario: options.scenario,
-    timeScale: options.timeScale,
-    stateFile: join(options.dataDir, 'sandbox-state.json'),
-  });
+  const own =
+    options.sandbox === undefined
+      ? await startSandbox({
+          scenario: options.scenario,
+          timeScale: options.timeScale,
+          stateFile: join(options.dataDir, 'sandbox-state.json'),
+        })
+      : undefined;
+  const sandbox: RunningSandbox = own ?? (options.sandbox as RunningSandbox);
   const { store } = await openEvidenceStore({ dataDir: options.dataDir });
   const environments = createEnvironmentProvider({
     dataDir: options.dataDir,
@@ -251,7 +258,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     }
     const env = await environments.get('sandbox');
     // Under sso-expired every AWS call is refused: look at the group as a signed-in operator would afterwards.
-    if (options.scenario === 'sso-expired') sandbox.setScenario('happy');
+    if (options.scenario === 'sso-expired') own?.setScenario('happy');
     const active = await env.driver
       .checkNoActiveDeployment()
       .then((r) => r.facts.active.length)
@@ -286,6 +293,6 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     await engine.close();
     store.close();
     await environments.close();
-    await sandbox.close();
+    await own?.close();
   }
 }
