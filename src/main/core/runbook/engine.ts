@@ -53,6 +53,8 @@ export type EngineOptions = {
   updateIntervalMs?: number;
 };
 
+export type ExportSummary = { path: string; files: number; bytes: number; zipPath?: string };
+
 export type StartInput = { environment: string; version: string; rehearsal?: boolean };
 
 export type AutoRunOptions = {
@@ -78,6 +80,8 @@ class RunController {
     { watch: DeploymentWatch; role: 'release' | 'rollback' | 'redeploy' }
   >();
   readonly waiters = new Set<() => void>();
+  /** The automatic export of a released run's bundle, while it runs. */
+  exporting: Promise<ExportSummary | undefined> | undefined;
   env: ReleaseEnvironment | undefined;
   bundlePath: string | undefined;
   pendingJournal: JournalEntryView[] = [];
@@ -534,7 +538,7 @@ export class RunbookEngine {
   async exportBundle(
     runId: string,
     options: { zip?: boolean; vaultRoot?: string } = {},
-  ): Promise<{ path: string; files: number; bytes: number; zipPath?: string }> {
+  ): Promise<ExportSummary> {
     const c = await this.controller(runId, { attach: false });
     const env = await this.ensureEnv(c);
     const { exportBundle } = await import('../vault/export');
@@ -654,9 +658,10 @@ export class RunbookEngine {
   }
 
   /** Waits for the running steps of a run to end (tests, shutdown). */
-  async settled(runId: string): Promise<void> {
+  async settled(runId: string): Promise<ExportSummary | undefined> {
     const c = this.runs.get(runId);
     while (c !== undefined && c.tasks.size > 0) await Promise.allSettled([...c.tasks]);
+    return c?.exporting;
   }
 
   /** Stops watchers and running steps (they are recorded as interrupted on the next start). */
@@ -1304,6 +1309,17 @@ export class RunbookEngine {
     for (const w of c.watchers.values()) w.watch.stop();
     c.poke();
     this.scheduleUpdate(c);
+    if (outcome === 'released') {
+      // Playbook section 7 / issue: a successful release ends with its bundle in the release vault. The run is
+      // closed by now, so the bundle holds the complete journal, run-finished included.
+      c.exporting = this.exportBundle(c.runId).catch((error: unknown) => {
+        log.error('the release bundle could not be exported; export it again from the run', {
+          runId: c.runId,
+          message: toErrorShape(error).message,
+        });
+        return undefined;
+      });
+    }
   }
 
   private statusContext(c: RunController | undefined) {

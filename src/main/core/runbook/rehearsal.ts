@@ -248,7 +248,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       signal,
       ...(options.onStep ? { onStep: options.onStep } : {}),
     });
-    await engine.settled(started.id);
+    const autoExported = await engine.settled(started.id);
     if (view.outcome === undefined) {
       throw new AppError(
         'rehearsal-timeout',
@@ -267,7 +267,8 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     let bundle: RehearsalResult['bundle'];
     const bundleProblems: string[] = [];
     try {
-      const exported = await engine.exportBundle(started.id);
+      // A released run exported itself when it finished; any other outcome is exported here (a rehearsal keeps all).
+      const exported = autoExported ?? (await engine.exportBundle(started.id));
       bundle = { path: exported.path, files: exported.files, bytes: exported.bytes };
       const report = await verifyBundle(exported.path);
       if (!report.ok) bundleProblems.push(...report.problems.map((p) => p.message));
