@@ -36,6 +36,10 @@ export const isSatisfied = (state: string | undefined): boolean =>
   state !== undefined && DONE.has(state);
 
 const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped']);
+const ROLLBACK_OPERATIONS: ReadonlySet<string> = new Set([
+  'codedeploy.stop-with-rollback',
+  'codedeploy.redeploy-last-known-good',
+]);
 const isTerminal = (status: string | undefined): boolean =>
   status !== undefined && TERMINAL.has(status);
 
@@ -331,7 +335,10 @@ export function stepStatuses(
       result.set(step.id, {
         state: 'failed',
         ...(canProceed ? {} : { blockedReason: reason }),
-        canRun: canProceed && step.kind !== 'attestation',
+        canRun:
+          canProceed &&
+          step.kind !== 'attestation' &&
+          !ROLLBACK_OPERATIONS.has(step.operation ?? ''),
         canOverride: overridable && (derailed === undefined || !needsDeployment.has(step.id)),
         canAttest: false,
       });
@@ -343,7 +350,8 @@ export function stepStatuses(
     }
     result.set(step.id, {
       state: 'ready',
-      canRun: step.kind !== 'attestation',
+      // Rollback steps start through Roll back (deployment.canRollback), which records a reason.
+      canRun: step.kind !== 'attestation' && !ROLLBACK_OPERATIONS.has(step.operation ?? ''),
       canOverride: false,
       canAttest: step.kind === 'attestation',
     });

@@ -255,8 +255,20 @@ export class RunbookEngine {
 
   /** Runs a check, action or gate step (or retries a failed one). Returns at once; progress comes as events. */
   async runStep(runId: string, stepId: string, options: { actor?: string } = {}): Promise<RunView> {
-    const c = await this.controller(runId);
     const step = this.step(stepId);
+    // The approve and rollback steps have their own requests: approve re-checks its guard, a rollback needs a reason.
+    if (step.operation === 'codedeploy.approve') return this.approve(runId, options);
+    if (
+      step.operation === 'codedeploy.stop-with-rollback' ||
+      step.operation === 'codedeploy.redeploy-last-known-good'
+    ) {
+      throw new AppError(
+        'rollback-needs-reason',
+        `'${step.title}' is started with Roll back, which records your reason.`,
+        { stepId },
+      );
+    }
+    const c = await this.controller(runId);
     const status = stepStatuses(this.runbook, c.facts(), this.statusContext(c)).get(stepId);
     if (status === undefined || !status.canRun) {
       throw new AppError(
