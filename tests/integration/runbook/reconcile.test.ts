@@ -24,9 +24,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function setup(
-  options: { slackWebhook?: string } = {},
-): Promise<{
+async function setup(options: { slackWebhook?: string } = {}): Promise<{
   sandbox: Sandbox;
   store: EvidenceStore;
   env: ReleaseEnvironment;
