@@ -7,6 +7,15 @@ import { bindContract, type IpcMainLike } from '../../../src/main/electron/ipc-b
 import { isTrustedSender } from '../../../src/main/electron/trust';
 import type { AppInfo } from '../../../src/shared/contract';
 
+/** A full handler table in which only the named handlers do anything (the others must never be reached). */
+function handlersWith(overrides: Partial<Handlers>): Handlers {
+  const unreachable = () => {
+    throw new Error('not part of this test');
+  };
+  const table = Object.fromEntries(requestNames.map((name) => [name, unreachable])) as unknown as Handlers;
+  return { ...table, ...overrides };
+}
+
 const info: AppInfo = {
   product: 'Greenlight',
   version: '9.9.9',
@@ -24,7 +33,7 @@ describe('the contract', () => {
 });
 
 describe('the dispatcher always answers with a Result', () => {
-  const dispatch = createDispatcher({ 'app.info': () => info });
+  const dispatch = createDispatcher(handlersWith({ 'app.info': () => info }));
 
   it('answers a valid request with its value', async () => {
     await expect(dispatch('app.info', {})).resolves.toEqual({ ok: true, value: info });
@@ -41,25 +50,31 @@ describe('the dispatcher always answers with a Result', () => {
     expect(result.ok).toBe(false);
     expect(!result.ok && result.error.code).toBe('invalid-input');
     expect(!result.ok && result.error.message).toContain('extra');
+    const badVersion = await dispatch('run.start', { environment: 'staging', version: 'v1.5' });
+    expect(!badVersion.ok && badVersion.error.message).toContain('version: expected a semantic version such as 1.5.1');
     const notAnObject = await dispatch('app.info', 'hello');
     expect(!notAnObject.ok && notAnObject.error.message).toMatch(/expected object/);
   });
 
   it('turns a thrown AppError into its code and message, and anything else into internal', async () => {
-    const failing = createDispatcher({
-      'app.info': () => {
-        throw new AppError('config-invalid', 'environments.yaml: prod.region: expected a string');
-      },
-    } satisfies Handlers);
+    const failing = createDispatcher(
+      handlersWith({
+        'app.info': () => {
+          throw new AppError('config-invalid', 'environments.yaml: prod.region: expected a string');
+        },
+      }),
+    );
     await expect(failing('app.info', {})).resolves.toEqual({
       ok: false,
       error: { code: 'config-invalid', message: 'environments.yaml: prod.region: expected a string' },
     });
-    const crashing = createDispatcher({
-      'app.info': () => {
-        throw new TypeError('boom');
-      },
-    });
+    const crashing = createDispatcher(
+      handlersWith({
+        'app.info': () => {
+          throw new TypeError('boom');
+        },
+      }),
+    );
     await expect(crashing('app.info', {})).resolves.toMatchObject({ ok: false, error: { code: 'internal', message: 'boom' } });
   });
 });
@@ -68,7 +83,7 @@ describe('bindContract over an IpcMainLike (in-memory ipcMain)', () => {
   type Listener = Parameters<IpcMainLike['handle']>[1];
   const channels = new Map<string, Listener>();
   const ipc: IpcMainLike = { handle: (channel, listener) => void channels.set(channel, listener) };
-  bindContract(ipc, createDispatcher({ 'app.info': () => info }), (frame) => isTrustedSender(frame));
+  bindContract(ipc, createDispatcher(handlersWith({ 'app.info': () => info })), (frame) => isTrustedSender(frame));
 
   it('binds one channel per request', () => {
     expect([...channels.keys()].sort()).toEqual(requestNames.map(requestChannel).sort());

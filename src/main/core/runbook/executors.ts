@@ -1,11 +1,8 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { DeploymentSnapshot } from '../aws/model';
 import type { CheckArtifact } from '../checks/evidence';
 import type { ProbeResult } from '../checks/probe-result';
 import type { SmokeResult } from '../checks/smoke';
 import { AppError } from '../errors';
-import { resourcesDir } from '../paths';
 import type { ProbeView, SmokeView } from '../../../shared/domain/run';
 import type { ReleaseEnvironment } from './environments';
 import type { RunFacts } from './facts';
@@ -436,11 +433,7 @@ export const executors: Record<OperationName, Executor> = {
 
   async 'smoke.newman'(ctx) {
     const { runSmoke } = await import('../checks/smoke');
-    let collection = str(ctx.params['collection']);
-    if (collection === undefined && ctx.env.environment.kind === 'sandbox') {
-      const fixture = join(resourcesDir(), 'sandbox', 'smoke-collection.json');
-      if (existsSync(fixture)) collection = fixture;
-    }
+    const collection = str(ctx.params['collection']);
     if (collection === undefined) {
       throw new AppError(
         'smoke-collection-missing',
