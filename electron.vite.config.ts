@@ -23,8 +23,13 @@ export default defineConfig({
     plugins: [copyNewmanRunner()],
     build: {
       rollupOptions: {
-        // The Electron entry and the `greenlight` command share the core; the command runs under plain Node.
-        input: { index: resolve('src/main/index.ts'), cli: resolve('src/main/core/cli/index.ts') },
+        // The Electron entry and the `greenlight` command share the core; the command runs under plain Node. The load
+        // probe's sender runs in a worker thread started from out/main/probe-worker.js (see resolveProbeWorkerPath).
+        input: {
+          index: resolve('src/main/index.ts'),
+          cli: resolve('src/main/core/cli/index.ts'),
+          'probe-worker': resolve('src/main/core/checks/probe-worker.ts'),
+        },
       },
     },
   },

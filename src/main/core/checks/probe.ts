@@ -1,24 +1,28 @@
-import http from 'node:http';
-import https from 'node:https';
-import { performance } from 'node:perf_hooks';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { AppError } from '../errors';
 import { cancelledError, parseHttpUrl, requireNumber } from './evidence';
-import { LatencyHistogram } from './histogram';
 import { findOnPath, runK6 } from './k6';
+import { runOpenLoop } from './probe-loop';
+import type { OpenLoopConfig, ProbeParentMessage, ProbeWorkerMessage } from './probe-loop';
 import type { ProbeProgress, ProbeResult } from './probe-result';
-import { judge, resolveThresholds } from './verdict';
+import { resolveThresholds } from './verdict';
 import type { ProbeThresholds } from './verdict';
 
 export type { ProbeProgress, ProbeResult } from './probe-result';
+export { SEND_LAG_NOTE_MS, summaryArtifact } from './probe-loop';
 
 /** Highest arrival rate accepted: one process generates ~2k/s cleanly (platform facts); beyond 5k/s is a typo. */
 export const MAX_RATE_PER_SEC = 5000;
 /** Longest run accepted (an hour); a release window is 20 minutes. */
 export const MAX_DURATION_SEC = 3600;
-/**
- * p99 send lag above which the result carries a note that the sender fell behind. Timers have 1 ms granularity and
- * a busy event loop adds a few ms; 10 ms is 2 % of the 450 ms gate.
- */
-export const SEND_LAG_NOTE_MS = 10;
+/** The worker entry's base name: `probe-worker.ts` in the sources, `probe-worker.js` in the electron-vite build. */
+const WORKER_NAME = 'probe-worker';
+/** How long a cancelled worker gets to report its figures before it is terminated without them. */
+const CANCEL_GRACE_MS = 500;
 
 export type ProbeOptions = {
   /** The exact URL every request GETs (e.g. the validation listener's `/health`). Also k6's BASE_URL. */
@@ -43,16 +47,15 @@ export type ProbeOptions = {
   k6Script?: string;
   /** Where PATH and AUTH_TOKEN come from. Default process.env. */
   env?: Record<string, string | undefined>;
+  /**
+   * Where the sender runs. `worker` (default): its own worker thread, so a stall of the caller's event loop (a
+   * synchronous SQLite transaction, a GC, a big JSON.stringify in the Electron main process) is not counted as
+   * fleet latency. `in-process`: on the caller's event loop (what bench/probe.ts compares against).
+   */
+  isolation?: 'worker' | 'in-process';
 };
 
-type Validated = {
-  url: URL;
-  ratePerSec: number;
-  durationSec: number;
-  timeoutMs: number;
-  thresholds: ProbeThresholds;
-  maxSockets: number;
-};
+type Validated = Omit<OpenLoopConfig, 'url' | 'headers' | 'notes'> & { url: URL };
 
 function validate(options: ProbeOptions): Validated {
   return {
@@ -90,6 +93,9 @@ function validate(options: ProbeOptions): Validated {
  * errors < 1 %, at least 1,000 samples). Invalid input throws AppError `invalid_input` naming the field; an
  * unreachable target is a failed verdict (every request an error), not a throw. Aborting `signal` stops sending,
  * drops in-flight requests and rejects with AppError `check_cancelled`.
+ *
+ * The sender runs in a worker thread unless `isolation: 'in-process'`; input is validated here first, so bad input
+ * fails the same way in both modes, before any thread starts.
  */
 export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
   const v = validate(options);
@@ -113,217 +119,173 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
       `k6 script ${options.k6Script} named but no k6 binary on PATH: Greenlight's own probe ran instead.`,
     );
   }
-  return openLoop(v, options, notes);
-}
-
-function openLoop(v: Validated, options: ProbeOptions, notes: string[]): Promise<ProbeResult> {
-  const startedAt = new Date();
-  const transport = v.url.protocol === 'https:' ? https : http;
-  const agent = new transport.Agent({
-    keepAlive: true,
+  const isolation = options.isolation ?? 'worker';
+  if (isolation !== 'worker' && isolation !== 'in-process') {
+    throw new AppError(
+      'invalid_input',
+      `isolation must be 'worker' or 'in-process'; got ${String(isolation)}.`,
+      { field: 'isolation', value: String(isolation) },
+    );
+  }
+  const config: OpenLoopConfig = {
+    url: v.url.href,
+    ratePerSec: v.ratePerSec,
+    durationSec: v.durationSec,
+    timeoutMs: v.timeoutMs,
+    thresholds: v.thresholds,
     maxSockets: v.maxSockets,
-    maxFreeSockets: v.maxSockets,
-  });
-  const latency = new LatencyHistogram();
-  const lag = new LatencyHistogram();
-  const byStatus: Record<string, number> = {};
-  const errorCounts = new Map<string, number>();
-  const interval = 1000 / v.ratePerSec;
-  const scheduled = Math.max(1, Math.round(v.ratePerSec * v.durationSec));
-  const headers = { 'user-agent': 'greenlight-probe', ...(options.headers ?? {}) };
+    headers: { ...(options.headers ?? {}) },
+    notes,
+  };
+  const hooks = {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  };
+  return isolation === 'in-process' ? runOpenLoop(config, hooks) : inWorker(config, hooks);
+}
 
-  let next = 0;
-  let sent = 0;
-  let finished = 0;
-  let ok = 0;
-  let errors = 0;
-  let timeouts = 0;
-  let lastSendAt = 0;
-  let stopped = false;
-  let ticker: NodeJS.Timeout | undefined;
-  const t0 = performance.now() + 5;
-
+/**
+ * Runs the loop in a worker thread: progress and the result come back as messages, an abort asks the worker to stop
+ * (it answers with its figures so far) and terminates it. Any way the worker dies without a result is an AppError
+ * `probe_worker_failed`, never a hang.
+ */
+function inWorker(
+  config: OpenLoopConfig,
+  hooks: { signal?: AbortSignal; onProgress?: (progress: ProbeProgress) => void },
+): Promise<ProbeResult> {
+  const { signal, onProgress } = hooks;
+  const noFigures = { sent: 0, finished: 0, errors: 0, p95SoFarMs: 0 };
+  if (signal?.aborted) return Promise.reject(cancelledError('load', noFigures));
+  const worker = startProbeWorker(config);
   return new Promise<ProbeResult>((resolve, reject) => {
-    const countError = (message: string): void => {
-      errorCounts.set(message, (errorCounts.get(message) ?? 0) + 1);
-      byStatus['error'] = (byStatus['error'] ?? 0) + 1;
+    let settled = false;
+    let last: ProbeProgress | undefined;
+    let graceTimer: NodeJS.Timeout | undefined;
+    const settle = (finish: () => void): void => {
+      if (settled) return;
+      settled = true;
+      if (graceTimer !== undefined) clearTimeout(graceTimer);
+      signal?.removeEventListener('abort', onAbort);
+      void worker.terminate();
+      finish();
     };
-
-    const progress = (): void => {
-      options.onProgress?.({
-        elapsedSec: Math.max(0, (performance.now() - t0) / 1000),
-        durationSec: v.durationSec,
-        sent,
-        finished,
-        errors,
-        inFlight: sent - finished,
-        p95SoFarMs: latency.percentile(95),
-      });
-    };
-    const progressTimer = setInterval(progress, 1000);
-
-    const cleanup = (): void => {
-      stopped = true;
-      if (ticker !== undefined) clearTimeout(ticker);
-      clearInterval(progressTimer);
-      options.signal?.removeEventListener('abort', onAbort);
-      agent.destroy();
-    };
-
     const onAbort = (): void => {
-      if (stopped) return;
-      cleanup();
-      reject(
-        cancelledError('load', { sent, finished, errors, p95SoFarMs: latency.percentile(95) }),
-      );
+      if (settled || graceTimer !== undefined) return;
+      worker.postMessage({ type: 'cancel' } satisfies ProbeParentMessage);
+      // The worker normally answers within a millisecond; if it does not, the last progress figures stand in.
+      graceTimer = setTimeout(() => {
+        const figures =
+          last === undefined
+            ? noFigures
+            : {
+                sent: last.sent,
+                finished: last.finished,
+                errors: last.errors,
+                p95SoFarMs: last.p95SoFarMs,
+              };
+        settle(() => reject(cancelledError('load', figures)));
+      }, CANCEL_GRACE_MS);
     };
-
-    const maybeFinish = (): void => {
-      if (stopped || next < scheduled || finished < sent) return;
-      progress();
-      cleanup();
-      resolve(buildResult());
-    };
-
-    const fire = (intended: number): void => {
-      const sentAt = performance.now();
-      lag.record(sentAt - intended);
-      lastSendAt = sentAt;
-      sent += 1;
-      let done = false;
-      let timedOut = false;
-      const end = (status: number | undefined, error?: Error): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        if (stopped) return;
-        const elapsed = performance.now() - intended;
-        finished += 1;
-        if (status !== undefined) {
-          latency.record(elapsed);
-          byStatus[String(status)] = (byStatus[String(status)] ?? 0) + 1;
-          if (status < 400) ok += 1;
-          else errors += 1;
-        } else {
-          errors += 1;
-          if (timedOut) {
-            // An unanswered request counts at its latency so far: dropping it would flatter a stalling fleet.
-            timeouts += 1;
-            latency.record(elapsed);
-            countError(`no answer within ${v.timeoutMs} ms`);
-          } else {
-            countError(error?.message ?? 'request failed');
-          }
-        }
-        maybeFinish();
-      };
-      const req = transport.request(v.url, { agent, method: 'GET', headers }, (res) => {
-        res.on('error', (e) => end(undefined, e));
-        res.on('end', () => end(res.statusCode ?? 0));
-        res.resume();
-      });
-      req.on('error', (e) => end(undefined, e));
-      const timer = setTimeout(() => {
-        timedOut = true;
-        req.destroy(new Error('timeout'));
-      }, v.timeoutMs);
-      req.end();
-    };
-
-    const tick = (): void => {
-      if (stopped) return;
-      const now = performance.now();
-      while (next < scheduled && t0 + next * interval <= now) {
-        fire(t0 + next * interval);
-        next += 1;
+    worker.on('message', (message: ProbeWorkerMessage) => {
+      if (settled) return;
+      if (message.type === 'progress') {
+        last = message.progress;
+        onProgress?.(message.progress);
+      } else if (message.type === 'done') {
+        settle(() => resolve(message.result));
+      } else {
+        settle(() => reject(new AppError(message.code, message.message, message.detail)));
       }
-      if (next >= scheduled) {
-        maybeFinish();
-        return;
-      }
-      // Wake at the next arrival (timers have 1 ms granularity; lateness is measured and reported, and latency
-      // counts from the intended time regardless, so a late send can only make the figures worse, never better).
-      const wait = t0 + next * interval - performance.now();
-      ticker = setTimeout(tick, Math.max(1, Math.floor(wait)));
-    };
-
-    const buildResult = (): ProbeResult => {
-      const summary = latency.summary();
-      const lagSummary = lag.summary();
-      const span = Math.max(interval, lastSendAt - t0 + interval);
-      const achievedRatePerSec = Math.round((sent / span) * 1000 * 10) / 10;
-      const errorRate = finished === 0 ? 1 : errors / finished;
-      if (lagSummary.p99Ms > SEND_LAG_NOTE_MS) {
-        notes.push(
-          `The sender fell behind its schedule (p99 send lag ${lagSummary.p99Ms.toFixed(1)} ms): this machine ` +
-            `could not generate ${v.ratePerSec}/s cleanly. Latencies count from the intended send time, so they ` +
-            `err high, never low.`,
-        );
-      }
-      const verdict = judge(
-        { samples: summary.count, p95Ms: summary.p95Ms, errorRate },
-        v.thresholds,
-      );
-      const errorSamples = [...errorCounts.entries()]
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, 5)
-        .map(([message, n]) => `${message} × ${n}`);
-      const finishedAt = new Date();
-      const result: ProbeResult = {
-        engine: 'probe',
-        passed: verdict.passed,
-        verdict,
-        url: v.url.href,
-        ratePerSec: v.ratePerSec,
-        durationSec: v.durationSec,
-        samples: summary.count,
-        requests: { scheduled, sent, ok, errors, timeouts, byStatus },
-        errorRate: Math.round(errorRate * 1e6) / 1e6,
-        latency: summary,
-        histogram: latency.chartBuckets(),
-        schedule: {
-          achievedRatePerSec,
-          sendLagP99Ms: lagSummary.p99Ms,
-          sendLagMaxMs: lagSummary.maxMs,
-          dropped: 0,
-        },
-        errorSamples,
-        notes,
-        durationMs: Math.round(finishedAt.getTime() - startedAt.getTime()),
-        evidence: {
-          check: 'probe',
-          ran:
-            `greenlight open-loop probe: GET ${v.url.href} at ${v.ratePerSec}/s for ${v.durationSec} s ` +
-            `(timeout ${v.timeoutMs} ms, p95 < ${v.thresholds.p95Ms} ms, errors < ${v.thresholds.errorRate * 100} %, ` +
-            `min ${v.thresholds.minSamples} samples)`,
-          startedAt: startedAt.toISOString(),
-          finishedAt: finishedAt.toISOString(),
-          artifacts: [],
-        },
-      };
-      result.evidence.artifacts.push(summaryArtifact(result));
-      return result;
-    };
-
-    if (options.signal?.aborted) {
-      onAbort();
-      return;
-    }
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    tick();
+    });
+    worker.on('error', (error) =>
+      settle(() =>
+        reject(
+          new AppError(
+            'probe_worker_failed',
+            `The load probe's worker thread failed: ${error.message}`,
+            { cause: error.message },
+          ),
+        ),
+      ),
+    );
+    worker.on('exit', (exitCode) =>
+      settle(() =>
+        reject(
+          new AppError(
+            'probe_worker_failed',
+            `The load probe's worker thread exited (code ${exitCode}) before it reported a result.`,
+            { exitCode },
+          ),
+        ),
+      ),
+    );
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 
-/** The probe summary JSON the journal keeps (everything but the evidence itself). */
-export function summaryArtifact(result: ProbeResult): {
-  name: string;
-  mediaType: string;
-  content: string;
-} {
-  const { evidence: _evidence, ...figures } = result;
-  return {
-    name: 'probe-summary.json',
-    mediaType: 'application/json',
-    content: JSON.stringify(figures, null, 2),
-  };
+/**
+ * Where the worker entry is: next to the bundle that holds this code in the electron-vite build (out/main/ or
+ * out/main/chunks/, see `probe-worker` in electron.vite.config.ts), or next to this file in the TypeScript sources.
+ */
+export function resolveProbeWorkerPath(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [
+    join(here, `${WORKER_NAME}.js`),
+    join(here, '..', `${WORKER_NAME}.js`),
+    join(here, `${WORKER_NAME}.ts`),
+  ];
+  const found = candidates.find((c) => existsSync(c));
+  if (found === undefined) {
+    throw new AppError(
+      'probe_worker_missing',
+      `The load probe's worker ${WORKER_NAME}.js is missing (looked in ${candidates.join(', ')}); rebuild with electron-vite build.`,
+      { candidates },
+    );
+  }
+  return found;
+}
+
+function startProbeWorker(config: OpenLoopConfig): Worker {
+  const path = resolveProbeWorkerPath();
+  if (!path.endsWith('.ts')) return new Worker(path, { workerData: config });
+  // Running from the TypeScript sources (vitest, tsx, bin/greenlight.mjs without a build). On Node 20 a worker's
+  // `execArgv: ['--import', 'tsx']` does not reach the worker's entry module (ERR_UNKNOWN_FILE_EXTENSION), so a
+  // two-line bootstrap loads the entry through tsx's own API inside the worker.
+  const api = tsxEsmApiUrl();
+  const bootstrap =
+    `import(${JSON.stringify(api)}).then((tsx) => ` +
+    `tsx.tsImport(${JSON.stringify(pathToFileURL(path).href)}, ${JSON.stringify(import.meta.url)}));`;
+  return new Worker(bootstrap, { eval: true, workerData: config, execArgv: [] });
+}
+
+/** The file URL of tsx's ESM API (`tsx/esm/api`, import condition), read from tsx's own package exports. */
+function tsxEsmApiUrl(): string {
+  const require = createRequire(import.meta.url);
+  let manifestPath: string;
+  try {
+    manifestPath = require.resolve('tsx/package.json');
+  } catch {
+    throw new AppError(
+      'probe_worker_missing',
+      'Running the load probe from the TypeScript sources needs tsx (a dev dependency); build with electron-vite build or install dev dependencies.',
+    );
+  }
+  const manifest: unknown = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  const entry = pick(manifest, 'exports', './esm/api', 'import', 'default');
+  if (typeof entry !== 'string') {
+    throw new AppError(
+      'probe_worker_missing',
+      `tsx at ${dirname(manifestPath)} has no ESM API export (tsx/esm/api); expected tsx 4.`,
+    );
+  }
+  return pathToFileURL(join(dirname(manifestPath), entry)).href;
+}
+
+function pick(value: unknown, ...keys: string[]): unknown {
+  let at = value;
+  for (const key of keys) {
+    if (typeof at !== 'object' || at === null) return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at;
 }
