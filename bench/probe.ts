@@ -1,25 +1,31 @@
 /**
  * bench/probe: how honest and how fast is the load gate, and does the smoke gate leave the main thread alone?
  *
- *   1. Accuracy: the open-loop probe at 150/s for 10 s (three runs, the median counts) against a fleet (a child
- *      process) with a known latency distribution and a 1 s stall every 10 s; its p95 against the true p95 the
- *      fleet recorded (goal: within 2 %).
+ *   1. Accuracy: the open-loop probe (in its worker thread, the default) at 150/s for 10 s (three runs, the median
+ *      counts) against a fleet (a child process) with a known latency distribution and a 1 s stall every 10 s; its
+ *      p95 against the true p95 the fleet recorded (goal: within 2 %). One in-process run for comparison.
  *   2. autocannon (closed loop, 10 connections, 10 s) on the same fleet in the same run: its p95 and p99.
- *   3. The highest arrival rate the probe sustains cleanly (no errors, >= 99 % of the rate achieved, p99 send lag
- *      <= 10 ms "tight", or <= 50 ms "no backlog" on a noisy machine) against an instant route (goal: >= 2,000/s).
+ *   3. The highest arrival rate the probe (worker) sustains cleanly (no errors, >= 99 % of the rate achieved, p99
+ *      send lag <= 10 ms "tight", or <= 50 ms "no backlog" on a noisy machine) against an instant route (goal:
+ *      >= 2,000/s).
  *   4. Main-thread event-loop delay p99 while a smoke run of 200 requests goes (goal <= 50 ms): newman in a child
  *      process (the default), in a worker thread, and in-process for comparison.
+ *   5. The caller's side of the load gate, worker vs in-process: the caller's event-loop delay while a 1,000/s probe
+ *      runs, and the p95 the probe reports for the instant route while the caller stalls 600 ms in every second
+ *      (what the runbook engine's synchronous work does to an in-process probe).
  *
- * Run: npx tsx bench/probe.ts   (about 90 s)
+ * Run: npx tsx bench/probe.ts   (about 2 minutes)
  */
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { exactPercentile } from '../src/main/core/checks/histogram';
 import { runProbe, SEND_LAG_NOTE_MS } from '../src/main/core/checks/probe';
+import type { ProbeResult } from '../src/main/core/checks/probe';
 import { runSmoke } from '../src/main/core/checks/smoke';
 
 process.env['GREENLIGHT_LOG'] ??= 'silent';
@@ -171,6 +177,21 @@ async function main(): Promise<void> {
   out(
     `   probe p95 vs true p95      median ${(medianError * 100).toFixed(2)} %  (goal within 2 %)`,
   );
+  {
+    await fleet.ask('reset');
+    const probe = await runProbe({
+      url: `${fleet.base}/known`,
+      ratePerSec: 150,
+      durationSec: 10,
+      timeoutMs: 5000,
+      isolation: 'in-process',
+    });
+    const t95 = exactPercentile((await fleet.ask('stats')).latencies ?? [], 95);
+    out(
+      `   in-process (comparison)    true p95 ${f1(t95)} ms, probe p95 ${f1(probe.latency.p95Ms)} ms -> ${pct(probe.latency.p95Ms, t95)}, ` +
+        `send lag p99 ${f1(probe.schedule.sendLagP99Ms)} ms`,
+    );
+  }
 
   // 2. autocannon on the same fleet.
   await fleet.ask('reset');
@@ -259,7 +280,61 @@ async function main(): Promise<void> {
     `   newman in-process (avoid)  p99 ${f1(inProcess.p99).padStart(6)} ms  max ${f1(inProcess.max).padStart(6)} ms  (goal <= 50 ms)`,
   );
 
+  // 5. The caller's side: what an in-process probe costs the caller, and what the caller's stalls cost the probe.
+  out('');
+  out(
+    '5. the caller while a probe runs, worker (default) vs in-process (1,000/s for 3 s on /fast; then 250/s for 5 s ' +
+      'on /fast while the caller busy-waits 600 ms in every 1,000 ms)',
+  );
+  for (const isolation of ['worker', 'in-process'] as const) {
+    let r: ProbeResult | undefined;
+    const d = await loopDelayDuring(async () => {
+      r = await runProbe({
+        url: `${fleet.base}/fast`,
+        ratePerSec: 1000,
+        durationSec: 3,
+        isolation,
+      });
+    });
+    out(
+      `   ${isolation.padEnd(10)} caller loop delay p99 ${f1(d.p99).padStart(6)} ms  max ${f1(d.max).padStart(6)} ms  ` +
+        `(probe p95 ${f1(r?.latency.p95Ms ?? 0)} ms, send lag p99 ${f1(r?.schedule.sendLagP99Ms ?? 0)} ms)`,
+    );
+  }
+  for (const isolation of ['worker', 'in-process'] as const) {
+    const r = await whileStalling(
+      runProbe({ url: `${fleet.base}/fast`, ratePerSec: 250, durationSec: 5, isolation }),
+      600,
+      1000,
+    );
+    out(
+      `   ${isolation.padEnd(10)} stalled caller: probe p50 ${f1(r.latency.p50Ms).padStart(6)} ms  p95 ${f1(r.latency.p95Ms).padStart(6)} ms  ` +
+        `p99 ${f1(r.latency.p99Ms).padStart(6)} ms  send lag p99 ${f1(r.schedule.sendLagP99Ms).padStart(6)} ms  ` +
+        `verdict ${r.passed ? 'PASS' : 'FAIL'} (healthy fleet: should PASS)`,
+    );
+  }
+
   fleet.child.disconnect();
+}
+
+/** Busy-waits `busyMs` out of every `periodMs` on this thread until `work` settles (a stalling caller). */
+async function whileStalling<T>(work: Promise<T>, busyMs: number, periodMs: number): Promise<T> {
+  let settled = false;
+  const stalls = (async () => {
+    while (!settled) {
+      const end = performance.now() + busyMs;
+      while (performance.now() < end) {
+        // Busy: nothing else on this thread runs.
+      }
+      await sleep(periodMs - busyMs);
+    }
+  })();
+  try {
+    return await work;
+  } finally {
+    settled = true;
+    await stalls;
+  }
 }
 
 await main();
