@@ -91,7 +91,7 @@ function engineProcess(dataDir: string, sandbox: Sandbox, args: string[]) {
 describe('the engine killed mid-deployment', () => {
   it(
     're-attaches to the same deployment after a restart, creates no second one, and completes; the journal shows both lives',
-    { timeout: 240_000, retry: 1 },
+    { timeout: 240_000 },
     async () => {
       const dataDir = mkdtempSync(join(tmpdir(), 'gl-restart-'));
       cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));

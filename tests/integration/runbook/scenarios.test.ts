@@ -98,13 +98,10 @@ describe.concurrent('rehearsals where CodeDeploy fails the deployment', () => {
   });
 });
 
-// The load gate is a measurement: the sandbox's fleet, the open-loop probe and the engine share this process on a
-// shared 2-core machine, and an event-loop stall of a few hundred ms (another process's CPU burst) lands in the p95.
-// Runs expected to pass the gate get one retry; runs expected to fail it do not need one.
 describe('rehearsals through the validation gates', () => {
   it(
     'happy: released and verified on production, with every kind of evidence',
-    { timeout: 180_000, retry: 1 },
+    { timeout: 180_000 },
     async () => {
       const r = await run('happy', 100);
       expect(r.judgement.problems, r.view.headline).toEqual([]);
@@ -148,7 +145,7 @@ describe('rehearsals through the validation gates', () => {
     },
   );
 
-  it('throttling: released despite it', { timeout: 180_000, retry: 1 }, async () => {
+  it('throttling: released despite it', { timeout: 180_000 }, async () => {
     const r = await run('throttling', 100);
     expect(r.judgement.problems, r.view.headline).toEqual([]);
     expect(r.view.outcome).toBe('released');
@@ -182,7 +179,7 @@ describe('rehearsals through the validation gates', () => {
 
   it(
     "alarm-rollback: CodeDeploy's automatic rollback is noticed and recorded",
-    { timeout: 180_000, retry: 1 },
+    { timeout: 180_000 },
     async () => {
       const r = await run('alarm-rollback', 100);
       expect(r.judgement.problems, r.view.headline).toEqual([]);
