@@ -1,5 +1,5 @@
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { launchChromium } from '../support/chromium';
 import { E2E_TIME_SCALE, startConsoleHost } from '../support/console-host';
 import { ConsolePage } from '../support/pages/console-page';
@@ -28,6 +28,10 @@ describe('an alarm during the traffic shift (sandbox scenario alarm-rollback)', 
 
   it("shows CodeDeploy's automatic rollback with AWS's error verbatim", async () => {
     const gl = await new ConsolePage(await browser.newPage()).open(url);
+    onTestFailed(async () => {
+      console.log(await gl.diagnose());
+      await gl.screenshot('failed-alarm-rollback');
+    });
     await gl.start.startRelease();
     const atApprove = await gl.checklist.workUntil((next) => next.id === 'approve-traffic-shift');
     expect(atApprove.failed).toBeUndefined();

@@ -1,5 +1,5 @@
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { launchChromium } from '../support/chromium';
 import { E2E_TIME_SCALE, startConsoleHost } from '../support/console-host';
 import { ConsolePage } from '../support/pages/console-page';
@@ -28,6 +28,10 @@ describe('a release on the sandbox, from launch to a verified evidence bundle', 
 
   it('walks the checklist, approves on green, finishes, exports and verifies the bundle', async () => {
     const gl = await new ConsolePage(await browser.newPage()).open(url);
+    onTestFailed(async () => {
+      console.log(await gl.diagnose());
+      await gl.screenshot('failed-happy-path');
+    });
 
     // Start: the sandbox first, identity and VPN checked, versions offered from ECR.
     await expect(gl.start.environment().inputValue()).resolves.toBe('sandbox');

@@ -1,5 +1,5 @@
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { launchChromium } from '../support/chromium';
 import { E2E_TIME_SCALE, spawnServe, type ServedConsole } from '../support/console-host';
 import { ConsolePage } from '../support/pages/console-page';
@@ -50,6 +50,10 @@ describe('closing and relaunching the console host mid-deployment', () => {
     const second = await spawnServe(dir.path, sandbox);
     served.push(second);
     const again = await new ConsolePage(await browser.newPage()).open(second.url);
+    onTestFailed(async () => {
+      console.log(await again.diagnose());
+      await again.screenshot('failed-relaunch');
+    });
     await expect(again.start.unfinishedRuns().count()).resolves.toBeGreaterThan(0);
     await again.screenshot('12-resume');
     await again.start.resume('sandbox', version);

@@ -17,7 +17,11 @@ describe('the console shell in Chromium through the browser host', () => {
 
   beforeAll(async () => {
     app = await createConsole({ hostKind: 'browser', dataDir: dir.path });
-    host = await startBrowserHost({ rendererDir: builtRenderer(), dispatch: app.dispatch, bus: app.bus });
+    host = await startBrowserHost({
+      rendererDir: builtRenderer(),
+      dispatch: app.dispatch,
+      bus: app.bus,
+    });
     browser = await launchChromium();
     page = await browser.newPage();
     await page.goto(host.url);
@@ -32,10 +36,17 @@ describe('the console shell in Chromium through the browser host', () => {
 
   it('renders the shell with the product, version, host kind and environments from app.info', async () => {
     await expect(page.getByRole('heading', { name: 'Greenlight' }).isVisible()).resolves.toBe(true);
-    await expect(page.getByLabel('Version').textContent()).resolves.toBe(`v${version}`);
+    await expect(page.getByLabel('Version', { exact: true }).textContent()).resolves.toBe(
+      `v${version}`,
+    );
     await expect(page.getByLabel('Host').textContent()).resolves.toBe('Browser host');
-    await expect(page.getByRole('status', { name: 'Connection' }).textContent()).resolves.toBe('Connected');
-    const options = await page.getByRole('combobox', { name: 'Environment' }).locator('option').allTextContents();
+    await expect(page.getByRole('status', { name: 'Connection' }).textContent()).resolves.toBe(
+      'Connected',
+    );
+    const options = await page
+      .getByRole('combobox', { name: 'Environment' })
+      .locator('option')
+      .allTextContents();
     expect(options[0]).toContain('sandbox');
     expect(new URL(page.url()).searchParams.has('token')).toBe(false);
   });
@@ -47,7 +58,9 @@ describe('the console shell in Chromium through the browser host', () => {
       await new Promise((resolve) => ws.addEventListener('open', resolve));
       const ask = (message: unknown) =>
         new Promise<unknown>((resolve) => {
-          ws.addEventListener('message', (event) => resolve(JSON.parse(String(event.data))), { once: true });
+          ws.addEventListener('message', (event) => resolve(JSON.parse(String(event.data))), {
+            once: true,
+          });
           ws.send(JSON.stringify(message));
         });
       const bad = await ask({ id: 7, name: 'app.info', payload: { environment: 42 } });
@@ -55,9 +68,15 @@ describe('the console shell in Chromium through the browser host', () => {
       ws.close();
       return { bad, good };
     });
-    expect(replies.bad).toMatchObject({ id: 7, result: { ok: false, error: { code: 'invalid-input' } } });
+    expect(replies.bad).toMatchObject({
+      id: 7,
+      result: { ok: false, error: { code: 'invalid-input' } },
+    });
     expect(JSON.stringify(replies.bad)).toContain('environment');
-    expect(replies.good).toMatchObject({ id: 8, result: { ok: true, value: { product: 'Greenlight' } } });
+    expect(replies.good).toMatchObject({
+      id: 8,
+      result: { ok: true, value: { product: 'Greenlight' } },
+    });
   });
 
   it('gives a page on another origin nothing, even from the same machine', async () => {
@@ -72,7 +91,10 @@ describe('the console shell in Chromium through the browser host', () => {
     try {
       await evil.goto(`http://localhost:${attackerPort}/`);
       const outcome = await evil.evaluate(async (target) => {
-        const http = await fetch(`${target}/`, { credentials: 'include' }).then((r) => r.status, () => 'blocked');
+        const http = await fetch(`${target}/`, { credentials: 'include' }).then(
+          (r) => r.status,
+          () => 'blocked',
+        );
         const ws = await new Promise((resolve) => {
           const socket = new WebSocket(`${target.replace('http', 'ws')}/ws`);
           socket.onopen = () => resolve('opened');

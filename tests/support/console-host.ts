@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import { createConsole, type Console, type ConsoleOptions } from '../../src/main/core/app';
 import { startBrowserHost, type BrowserHost } from '../../src/main/core/host/browser-host';
 import { appRoot } from '../../src/main/core/paths';
@@ -54,11 +55,15 @@ export async function spawnServe(
   sandbox: SandboxOptions,
   timeoutMs = 60_000,
 ): Promise<ServedConsole> {
-  const cli = join(appRoot(), 'out', 'main', 'cli.js');
+  // The built CLI, matching the built renderer it serves: out/main/cli.js exports main() and bin/greenlight.mjs
+  // calls it the same way (bin itself would fall back to the TypeScript sources when they are newer).
+  const cli = pathToFileURL(join(appRoot(), 'out', 'main', 'cli.js')).href;
   const child = spawn(
     process.execPath,
     [
-      cli,
+      '--input-type=module',
+      '-e',
+      `const { main } = await import(${JSON.stringify(cli)}); process.exitCode = await main(process.argv.slice(1));`,
       'serve',
       '--data-dir',
       dataDir,

@@ -1,28 +1,55 @@
-import { useEffect } from 'react';
+import { createElement, useEffect, useRef, useState, type ComponentType } from 'react';
 import { ErrorSurface } from './components/ErrorSurface';
-import { RunScreen } from './features/run/RunScreen';
 import { Header } from './features/shell/Header';
 import { StartScreen } from './features/start/StartScreen';
 import { useAppStore } from './store/context';
+
+// The run screen (checklist, panels, the virtualized journal) is its own chunk, fetched at once in parallel with
+// the connection, so the start screen does not wait for its code and a resumed run rarely does. Not React.lazy:
+// Suspense holds a revealed boundary back (up to 300 ms in React 19) even when the chunk is already there.
+let LoadedRunScreen: ComponentType | undefined;
+const runScreenLoaded = import('./features/run/RunScreen').then((module) => {
+  LoadedRunScreen = module.RunScreen;
+});
+
+/** The run screen once its chunk is in (immediately when it already is), else the "opening" placeholder. */
+function RunScreenSlot() {
+  const [isLoaded, setLoaded] = useState(() => LoadedRunScreen !== undefined);
+  useEffect(() => {
+    if (!isLoaded) void runScreenLoaded.then(() => setLoaded(true));
+  }, [isLoaded]);
+  if (!isLoaded || LoadedRunScreen === undefined) {
+    return (
+      <main className="loading" aria-busy="true">
+        <p className="muted">Opening the run…</p>
+      </main>
+    );
+  }
+  return createElement(LoadedRunScreen);
+}
 
 const runFromHash = () => /^#run=([^&]+)$/.exec(location.hash)?.[1];
 
 export function App() {
   const isReady = useAppStore((s) => s.isReady);
+  const isConnected = useAppStore((s) => s.connection === 'connected');
   const connection = useAppStore((s) => s.connection);
   const runId = useAppStore((s) => s.runId);
   const hasRun = useAppStore((s) => s.run !== undefined);
   const openRun = useAppStore((s) => s.actions.openRun);
 
-  // The address remembers the open run, so a reload (or a relaunch on the same address) lands on it again.
+  // The address remembers the open run, so a reload (or a relaunch on the same address) lands on it again. The
+  // run named at load is asked for as soon as the connection is up (alongside app.info, not after it); until then
+  // the address is left alone.
+  const [initialRunId] = useState(runFromHash);
+  const isInitialPending = useRef(initialRunId !== undefined);
   useEffect(() => {
-    if (!isReady) return;
-    const fromHash = runFromHash();
-    if (fromHash !== undefined && runId === undefined) void openRun(decodeURIComponent(fromHash));
-    // Only on becoming ready: later changes of the run are written to the hash below.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [isReady]);
+    if (!isConnected || !isInitialPending.current || initialRunId === undefined) return;
+    isInitialPending.current = false;
+    if (runId === undefined) void openRun(decodeURIComponent(initialRunId));
+  }, [isConnected, initialRunId, runId, openRun]);
   useEffect(() => {
+    if (isInitialPending.current) return;
     const wanted = runId === undefined ? '' : `#run=${encodeURIComponent(runId)}`;
     if (location.hash !== wanted)
       history.replaceState(null, '', `${location.pathname}${location.search}${wanted}`);
@@ -42,7 +69,7 @@ export function App() {
           <p className="muted">Connecting to Greenlight…</p>
         </main>
       ) : hasRun ? (
-        <RunScreen />
+        <RunScreenSlot />
       ) : (
         <StartScreen />
       )}

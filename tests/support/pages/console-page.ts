@@ -79,6 +79,27 @@ export class ConsolePage {
     return this.page.locator('.errors .error').allTextContents();
   }
 
+  /** What a failing test should print: the headline, every step's state, the deployment and the errors shown. */
+  async diagnose(): Promise<string> {
+    return this.page.evaluate(() => {
+      const text = (selector: string) => document.querySelector(selector)?.textContent ?? '—';
+      const steps = [
+        ...document.querySelectorAll('nav[aria-label="Checklist"] [data-step-id]'),
+      ].map(
+        (step) =>
+          `${step.getAttribute('data-step-id')}=${step.getAttribute('data-state')}${step.getAttribute('data-next') ? '*' : ''}`,
+      );
+      return [
+        `view: ${document.querySelector('.app')?.getAttribute('data-view') ?? '?'}`,
+        `headline: ${text('.headline')}`,
+        `outcome: ${document.querySelector('.run-bar')?.getAttribute('data-outcome') ?? '—'}`,
+        `deployment: ${text('.run-bar-deployment')}`,
+        `steps: ${steps.join(' ')}`,
+        `errors: ${[...document.querySelectorAll('.errors .error')].map((e) => e.textContent).join(' | ')}`,
+      ].join('\n');
+    });
+  }
+
   async screenshot(name: string, colorScheme: 'light' | 'dark' = 'light'): Promise<string> {
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
     const path = join(SCREENSHOT_DIR, `${name}${colorScheme === 'dark' ? '-dark' : ''}.png`);

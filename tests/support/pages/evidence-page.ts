@@ -25,7 +25,7 @@ export class EvidencePage {
     await this.page.getByRole('button', { name: 'Export to release vault' }).click();
     const result = this.page.getByRole('status', { name: 'Export result' });
     await result.waitFor({ timeout: 120_000 });
-    return (await this.page.getByLabel('Bundle folder').textContent()) ?? '';
+    return (await this.page.getByLabel('Bundle folder', { exact: true }).textContent()) ?? '';
   }
 
   /** Verifies the exported bundle and returns the verdict shown ("true" when it verified). */

@@ -17,7 +17,7 @@ export class StartPage {
   }
 
   version(): Locator {
-    return this.page.getByRole('textbox', { name: 'Version' });
+    return this.page.getByRole('textbox', { name: 'Version to release' });
   }
 
   startButton(): Locator {

@@ -112,7 +112,8 @@ describe('the store (mocked transport)', () => {
     fake.connect();
     await settle();
     await expect(store.getState().actions.startRun('sandbox', '1.5.1')).resolves.toBe(true);
-    await settle(10);
+    expect(fake.callsOf('journal.list')).toEqual([]); // read when the evidence is shown, not on open
+    await store.getState().actions.loadJournal();
     expect(fake.callsOf('run.start')).toEqual([{ environment: 'sandbox', version: '1.5.1' }]);
     expect(selectSelectedStep(store.getState())?.id).toBe('smoke');
     expect(selectSteps(store.getState()).map((s) => s.id)).toEqual([
@@ -139,7 +140,7 @@ describe('the store (mocked transport)', () => {
     const store = createAppStore(fake.api);
     fake.connect();
     await store.getState().actions.openRun('run-1');
-    await settle();
+    await store.getState().actions.loadJournal();
     fake.emit('run.updated', runView({ id: 'run-other', headline: 'someone else' }));
     expect(store.getState().run?.headline).toBe('Deployment Ready: validate green, then approve');
     fake.emit('run.updated', runView({ headline: 'Traffic shifting to green' }));

@@ -4,12 +4,15 @@ type ProgressBarProps = { label: string; done: number; total: number; detail?: s
 export function ProgressBar({ label, done, total, detail }: ProgressBarProps) {
   const isKnown = total > 0;
   const percent = isKnown ? Math.min(100, Math.round((done / total) * 100)) : undefined;
+  const shown = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1));
   return (
     <div className="progress">
       <div className="row between">
         <span>{label}</span>
         <span className="muted">
-          {isKnown ? `${done} / ${total}${detail ? ` · ${detail}` : ''}` : (detail ?? 'working…')}
+          {isKnown
+            ? `${shown(done)} / ${shown(total)}${detail ? ` · ${detail}` : ''}`
+            : (detail ?? 'working…')}
         </span>
       </div>
       <div

@@ -115,6 +115,7 @@ export type AppState = {
     approve: (overrideReason?: string) => Promise<boolean>;
     rollback: (reason: string) => Promise<boolean>;
     terminateBlue: () => Promise<boolean>;
+    /** Reads the open run's journal (on first showing the evidence; later entries arrive as journal.appended). */
     loadJournal: () => Promise<void>;
     openArtifact: (sha256: string) => Promise<void>;
     closeArtifact: () => void;
@@ -269,14 +270,18 @@ export function createAppStore(api: Api): AppStore {
           );
           if (run === undefined) return false;
           set(freshRun(run));
-          void get().actions.loadJournal();
           return true;
         },
         async openRun(runId) {
           const run = await attempt('run.get', () => api.invoke('run.get', { runId }));
           if (run === undefined) return false;
+          if (run.id === get().runId) {
+            // Re-read after a reconnect: keep what the operator was looking at, catch the journal up.
+            set({ run });
+            if (get().journal !== undefined) void get().actions.loadJournal();
+            return true;
+          }
           set(freshRun(run));
-          void get().actions.loadJournal();
           return true;
         },
         leaveRun() {
@@ -346,9 +351,13 @@ export function createAppStore(api: Api): AppStore {
         async loadJournal() {
           const runId = get().runId;
           if (runId === undefined) return;
-          set({ journal: { runId, entries: [], total: 0, isLoading: true } });
-          // Page through it so a long journal arrives in a few answers, not one huge message.
-          let afterSeq: number | undefined;
+          // Catch up from what is held (after a reconnect), else from the start; page through it so a long journal
+          // arrives in a few answers, not one huge message.
+          const current = get().journal;
+          const held = current?.runId === runId ? current.entries : [];
+          if (current?.runId === runId && current.isLoading) return;
+          set({ journal: { runId, entries: held, total: held.length, isLoading: true } });
+          let afterSeq: number | undefined = held[held.length - 1]?.seq;
           for (;;) {
             const page = await attempt('journal.list', () =>
               api.invoke(
@@ -425,7 +434,13 @@ export function createAppStore(api: Api): AppStore {
 
   api.on('run.updated', (run) => {
     const state = store.getState();
-    if (run.id === state.runId) store.setState({ run });
+    if (run.id === state.runId) {
+      // Step progress belongs to running steps; once none runs, what is left of it is stale.
+      const isAnyRunning = run.sections.some((section) =>
+        section.steps.some((step) => step.state === 'running'),
+      );
+      store.setState(isAnyRunning || state.busy.export === true ? { run } : { run, progress: {} });
+    }
     if (state.runs !== undefined && state.runs.some((summary) => summary.id === run.id)) {
       store.setState({
         runs: state.runs.map((summary) =>
@@ -448,7 +463,10 @@ export function createAppStore(api: Api): AppStore {
     });
   });
   api.on('app.progress', (progress) => {
-    store.setState({ progress: { ...store.getState().progress, [progress.task]: progress } });
+    const { [progress.task]: _previous, ...others } = store.getState().progress;
+    // A task at (or within rounding of) its total is finished: it leaves the progress strip.
+    const isFinished = progress.total > 0 && progress.done >= progress.total * 0.999;
+    store.setState({ progress: isFinished ? others : { ...others, [progress.task]: progress } });
   });
   api.onConnection((connection) => {
     store.setState({ connection });

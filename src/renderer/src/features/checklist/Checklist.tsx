@@ -64,6 +64,11 @@ export function Checklist() {
     else move(current, delta);
   };
 
+  // The next step stays in view as the run moves on (the list is longer than a laptop screen).
+  useEffect(() => {
+    if (nextId !== undefined) buttons.current.get(nextId)?.scrollIntoView({ block: 'nearest' });
+  }, [nextId]);
+
   // j/k from anywhere on the page (outside text fields and dialogs) jump into the checklist.
   const onDocumentKey = useEffectEvent((event: globalThis.KeyboardEvent) => {
     if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;

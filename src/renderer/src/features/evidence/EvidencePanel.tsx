@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import { formatTime, shortHash } from '../../lib/format';
 import { selectChain } from '../../store';
 import { useAppStore } from '../../store/context';
@@ -8,6 +9,15 @@ import { JournalTimeline } from './JournalTimeline';
 export function EvidencePanel() {
   const chain = useAppStore(selectChain);
   const startedAt = useAppStore((s) => s.run?.startedAt);
+  const isJournalLoaded = useAppStore(
+    (s) => s.journal !== undefined && s.journal.runId === s.runId,
+  );
+  const loadJournal = useAppStore((s) => s.actions.loadJournal);
+  // The journal is read when the evidence is first shown, not on every run opened: a resumed run with thousands of
+  // entries shows its checklist without waiting for them.
+  useEffect(() => {
+    if (!isJournalLoaded) void loadJournal();
+  }, [isJournalLoaded, loadJournal]);
   return (
     <div className="evidence stack">
       {chain !== undefined && (

@@ -19,7 +19,7 @@ export function VersionForm({ environment }: { environment: string }) {
 
   return (
     <section className="panel" aria-labelledby="start-version">
-      <h2 id="start-version">Version</h2>
+      <h2 id="start-version">Version to release</h2>
       <form
         className="stack"
         onSubmit={(event) => {
@@ -28,9 +28,9 @@ export function VersionForm({ environment }: { environment: string }) {
         }}
       >
         <label className="field">
-          <span>Version to release (semver, as tagged in ECR)</span>
+          <span>Semantic version, as tagged in ECR</span>
           <input
-            aria-label="Version"
+            aria-label="Version to release"
             aria-invalid={showError}
             aria-describedby={errorId}
             placeholder="1.5.1"
