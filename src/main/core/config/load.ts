@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { AppError } from '../errors';
+import { lineOf, parseLocatedYaml, zodIssueProblem } from '../yaml-errors';
 import {
   defaultResources,
   environmentsFileSchema,
@@ -49,14 +49,6 @@ function configError(loc: Located, keyPath: string, expected: string): AppError 
   });
 }
 
-function keyPathText(path: readonly PropertyKey[]): string {
-  return path
-    .map((part, index) =>
-      typeof part === 'number' ? `[${part}]` : index === 0 ? String(part) : `.${String(part)}`,
-    )
-    .join('');
-}
-
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') {
     return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')} (check the spelling)`;
@@ -65,39 +57,6 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     return `expected ${issue.expected}`;
   }
   return issue.message;
-}
-
-/**
- * The line of the deepest key of `path` present in the document: the key itself for a map entry (so an error about
- * an environment points at `staging:`, not at its first setting), the item for a list entry.
- */
-function lineOf(
-  doc: Document,
-  counter: LineCounter,
-  path: readonly (string | number)[],
-): number | undefined {
-  let node: unknown = doc.contents;
-  let line: number | undefined;
-  for (const segment of path) {
-    if (isMap(node)) {
-      const pair = node.items.find(
-        (item) => isScalar(item.key) && String(item.key.value) === String(segment),
-      );
-      if (pair === undefined) break;
-      const range = isScalar(pair.key) ? pair.key.range : undefined;
-      if (range) line = counter.linePos(range[0]).line;
-      node = pair.value;
-    } else if (isSeq(node) && typeof segment === 'number') {
-      const item: unknown = node.items[segment];
-      const range = (item as { range?: [number, number, number] } | undefined)?.range;
-      if (range === undefined) break;
-      line = counter.linePos(range[0]).line;
-      node = item;
-    } else {
-      break;
-    }
-  }
-  return line;
 }
 
 function toEnvironment(name: string, entry: EnvironmentFileEntry, file: string): Environment {
@@ -143,28 +102,21 @@ function toEnvironment(name: string, entry: EnvironmentFileEntry, file: string):
  * echoed (a token pasted by mistake must not end up in a log).
  */
 export function parseEnvironments(text: string, file: string): Record<string, Environment> {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const yamlError = doc.errors[0];
-  if (yamlError !== undefined) {
-    const line = yamlError.linePos?.[0].line ?? lineCounter.linePos(yamlError.pos[0]).line;
-    throw configError(
-      { file, line },
-      '(yaml)',
-      `not valid YAML: ${yamlError.message.split('\n')[0]}`,
-    );
+  const yaml = parseLocatedYaml(text);
+  if (yaml.syntaxProblem !== undefined) {
+    const { line, path, message } = yaml.syntaxProblem;
+    throw configError({ file, line }, path, message);
   }
-  const raw: unknown = doc.toJS() ?? {};
+  const raw: unknown = yaml.doc.toJS() ?? {};
   const parsed = environmentsFileSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     if (issue === undefined) throw configError({ file }, '(root)', 'could not be read');
-    const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-    const line = lineOf(doc, lineCounter, path);
-    throw configError({ file, line }, keyPathText(path) || '(root)', describeIssue(issue));
+    const { line, path, message } = zodIssueProblem(yaml, issue, describeIssue);
+    throw configError({ file, line }, path, message);
   }
   if ('sandbox' in parsed.data.environments) {
-    const line = lineOf(doc, lineCounter, ['environments', 'sandbox']);
+    const line = lineOf(yaml, ['environments', 'sandbox']);
     throw configError(
       { file, line },
       'environments.sandbox',

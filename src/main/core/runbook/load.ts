@@ -1,11 +1,17 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { StepKind } from '../../../shared/domain/run';
 import { AppError } from '../errors';
 import { resourcesDir } from '../paths';
+import {
+  keyPathText,
+  lineOf,
+  parseLocatedYaml,
+  zodIssueProblem,
+  type YamlProblem,
+} from '../yaml-errors';
 import {
   isOperationName,
   operations,
@@ -70,41 +76,7 @@ const fileSchema = z.strictObject({
 });
 
 /** One problem with a runbook file: where (line, key path) and what was expected. */
-export type RunbookProblem = { line: number | undefined; path: string; message: string };
-
-function keyPathText(path: readonly (string | number)[]): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
-}
-
-/** The line of the deepest node of `path` found in the document (a map key's own line, a list item's line). */
-function lineOf(
-  doc: Document,
-  counter: LineCounter,
-  path: readonly (string | number)[],
-): number | undefined {
-  let node: unknown = doc.contents;
-  let line: number | undefined;
-  for (const segment of path) {
-    if (isMap(node)) {
-      const pair = node.items.find(
-        (item) => isScalar(item.key) && String(item.key.value) === String(segment),
-      );
-      if (pair === undefined) break;
-      const range = isScalar(pair.key) ? pair.key.range : undefined;
-      if (range) line = counter.linePos(range[0]).line;
-      node = pair.value;
-    } else if (isSeq(node) && typeof segment === 'number') {
-      const item: unknown = node.items[segment];
-      const range = (item as { range?: [number, number, number] } | undefined)?.range;
-      if (range === undefined) break;
-      line = counter.linePos(range[0]).line;
-      node = item;
-    } else {
-      break;
-    }
-  }
-  return line;
-}
+export type RunbookProblem = YamlProblem;
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys')
@@ -147,12 +119,7 @@ function checkThreshold(name: ThresholdName, value: number | string): string | u
  * the output of a step that is not among the prerequisites.
  */
 export function parseRunbook(source: string, file: string): Runbook {
-  const counter = new LineCounter();
-  const doc = parseDocument(source, {
-    lineCounter: counter,
-    prettyErrors: false,
-    uniqueKeys: true,
-  });
+  const yaml = parseLocatedYaml(source);
   const fail = (problems: RunbookProblem[]): never => {
     const [first] = problems;
     const where = (p: RunbookProblem | undefined): string =>
@@ -165,35 +132,16 @@ export function parseRunbook(source: string, file: string): Runbook {
         : '';
     throw new AppError('runbook-invalid', `${where(first)}${more}`, { file, problems });
   };
-  const yamlError = doc.errors[0];
-  if (yamlError !== undefined) {
-    const line = yamlError.linePos?.[0].line ?? counter.linePos(yamlError.pos[0]).line;
-    fail([
-      {
-        line,
-        path: '(yaml)',
-        message: `not valid YAML: ${yamlError.message.split('\n')[0] ?? ''}`,
-      },
-    ]);
-  }
-  const parsed = fileSchema.safeParse(doc.toJS() ?? {});
+  if (yaml.syntaxProblem !== undefined) fail([yaml.syntaxProblem]);
+  const parsed = fileSchema.safeParse(yaml.doc.toJS() ?? {});
   if (!parsed.success) {
-    fail(
-      parsed.error.issues.map((issue) => {
-        const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-        return {
-          line: lineOf(doc, counter, path),
-          path: keyPathText(path) || '(root)',
-          message: describeIssue(issue),
-        };
-      }),
-    );
+    fail(parsed.error.issues.map((issue) => zodIssueProblem(yaml, issue, describeIssue)));
     throw new Error('unreachable');
   }
   const data = parsed.data;
   const problems: RunbookProblem[] = [];
   const at = (path: (string | number)[], message: string): void => {
-    problems.push({ line: lineOf(doc, counter, path), path: keyPathText(path), message });
+    problems.push({ line: lineOf(yaml, path), path: keyPathText(path), message });
   };
 
   const sectionIds = new Set<string>();
@@ -366,7 +314,7 @@ export function parseRunbook(source: string, file: string): Runbook {
     statement: s.statement?.trim() ?? (s.kind === 'attestation' ? s.title : undefined),
     when: s.when,
     optional: s.optional,
-    line: lineOf(doc, counter, ['steps', i]) ?? 0,
+    line: lineOf(yaml, ['steps', i]) ?? 0,
   }));
   return {
     id: data.runbook.id,
