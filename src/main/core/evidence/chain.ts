@@ -1,5 +1,7 @@
+import canonicalize from 'canonicalize';
 import { hash as oneShotHash } from 'node:crypto';
-import type { ChainProblem } from './types';
+import { AppError } from '../errors';
+import type { ChainProblem, JournalEntry, JsonValue } from './types';
 
 /** The `prevHash` of a run's first entry. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -16,6 +18,29 @@ export type StoredEntryFields = {
   redactions: string;
   prevHash: string;
 };
+
+/** RFC 8785 canonical JSON: the form an entry's payload and redactions are stored, hashed and exported in. */
+export function canonicalJson(value: JsonValue): string {
+  const text = canonicalize(value);
+  if (text === undefined)
+    throw new AppError('payload_invalid', 'An entry could not be serialised as JSON.');
+  return text;
+}
+
+/** A journal entry's fields as the database stores them (payload and redactions as canonical text). */
+export function storedEntryFields(entry: JournalEntry): StoredEntryFields {
+  return {
+    seq: entry.seq,
+    time: entry.time,
+    kind: entry.kind,
+    runId: entry.runId,
+    stepId: entry.stepId,
+    actor: entry.actor,
+    payload: canonicalJson(entry.payload),
+    redactions: canonicalJson(entry.redactions),
+    prevHash: entry.prevHash,
+  };
+}
 
 /**
  * The exact text an entry's hash is taken over: the RFC 8785 canonical JSON of

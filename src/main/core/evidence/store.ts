@@ -1,4 +1,3 @@
-import canonicalize from 'canonicalize';
 import { randomUUID } from 'node:crypto';
 import { createReadStream, mkdirSync, statSync } from 'node:fs';
 import type { ReadStream } from 'node:fs';
@@ -12,7 +11,7 @@ import { acquireWriteLock } from '../db/write-lock';
 import type { WriteLock } from '../db/write-lock';
 import { AppError } from '../errors';
 import { createLogger } from '../log';
-import { ChainVerifier, GENESIS_HASH, computeEntryHash } from './chain';
+import { canonicalJson, ChainVerifier, GENESIS_HASH, computeEntryHash } from './chain';
 import { cleanTemporaryContent, contentPath, storeContent } from './content-store';
 import type { ContentSource } from './content-store';
 import { validateEnvironmentName, validateFileName, validateVersion } from './names';
@@ -828,13 +827,6 @@ export function verifyJournal(db: Db): ChainReport {
     heads: verifier.headsRecord(),
     problems: verifier.problems,
   };
-}
-
-function canonicalJson(value: JsonValue): string {
-  const text = canonicalize(value);
-  if (text === undefined)
-    throw new AppError('payload_invalid', 'The entry could not be serialised as JSON.');
-  return text;
 }
 
 function toRun(row: repo.RunRow): Run {

@@ -1,4 +1,3 @@
-import canonicalize from 'canonicalize';
 import { randomBytes } from 'node:crypto';
 import { chmod, link, lstat, mkdir, mkdtemp, open, rename, rm, unlink } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
@@ -7,11 +6,10 @@ import { deflateRawSync } from 'node:zlib';
 import { extname, join } from 'node:path';
 import yazl from 'yazl';
 import { AppError } from '../errors';
-import { ChainVerifier, GENESIS_HASH } from '../evidence/chain';
+import { canonicalJson, ChainVerifier, GENESIS_HASH, storedEntryFields } from '../evidence/chain';
 import { HashingFile, syncDir } from '../evidence/content-store';
 import { validateEnvironmentName, validateVersion } from '../evidence/names';
 import type { EvidenceStore } from '../evidence/store';
-import type { JournalEntry, JsonValue } from '../evidence/types';
 import { createLogger } from '../log';
 import {
   ATTACHMENTS_DIR,
@@ -131,7 +129,7 @@ export async function exportBundle(
       const page = store.listJournal(runId, { afterSeq: after, limit: PAGE });
       if (page.length === 0) break;
       for (const entry of page) {
-        verifier.push(storedFields(entry), entry.hash);
+        verifier.push(storedEntryFields(entry), entry.hash);
         const line = canonicalJson(entry) + '\n';
         batch.push(line);
         batchBytes += line.length;
@@ -345,37 +343,6 @@ async function copyInto(
   } finally {
     await input.close();
   }
-}
-
-function storedFields(entry: JournalEntry): {
-  seq: number;
-  time: string;
-  kind: string;
-  runId: string;
-  stepId: string | null;
-  actor: string;
-  payload: string;
-  redactions: string;
-  prevHash: string;
-} {
-  return {
-    seq: entry.seq,
-    time: entry.time,
-    kind: entry.kind,
-    runId: entry.runId,
-    stepId: entry.stepId,
-    actor: entry.actor,
-    payload: canonicalJson(entry.payload),
-    redactions: canonicalJson(entry.redactions),
-    prevHash: entry.prevHash,
-  };
-}
-
-function canonicalJson(value: JsonValue): string {
-  const text = canonicalize(value);
-  if (text === undefined)
-    throw new AppError('payload_invalid', 'An entry could not be serialised as JSON.');
-  return text;
 }
 
 /** Gives an artifact its readable path, suffixing `-2`, `-3` when another content already has the name. */
