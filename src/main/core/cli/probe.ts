@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { runProbe } from '../checks/probe';
 import type { ProbeResult } from '../checks/probe';
-import { AppError } from '../errors';
 import { UsageError } from './command';
 import type { Command } from './command';
+import { runCheckFromCli } from './run-check';
 
 const FLAG_FOR_FIELD: Record<string, string> = {
   url: 'URL',
@@ -127,16 +127,12 @@ export const probeCommand: Command = {
           `${needed} the gate needs: it will not pass (raise --rate or --duration, or lower --min-samples).\n`,
       );
     }
-    const controller = new AbortController();
-    const onSigint = (): void => controller.abort();
-    process.once('SIGINT', onSigint);
-    let result: ProbeResult;
-    try {
-      result = await runProbe({
+    const result = await runCheckFromCli('probe', FLAG_FOR_FIELD, (signal) =>
+      runProbe({
         url,
         ratePerSec,
         durationSec,
-        signal: controller.signal,
+        signal,
         thresholds: {
           ...(p95Ms !== undefined ? { p95Ms } : {}),
           ...(errorRate !== undefined ? { errorRate } : {}),
@@ -149,21 +145,9 @@ export const probeCommand: Command = {
             `  ${p.elapsedSec.toFixed(0).padStart(4)}/${p.durationSec} s  sent ${p.sent}  errors ${p.errors}  in flight ${p.inFlight}  p95 so far ${p.p95SoFarMs.toFixed(1)} ms\n`,
           );
         },
-      });
-    } catch (error) {
-      if (error instanceof AppError && error.code === 'invalid_input') {
-        const raw = error.detail?.['field'];
-        const field = typeof raw === 'string' ? raw : '';
-        throw new UsageError(`${FLAG_FOR_FIELD[field] ?? field}: ${error.message}`);
-      }
-      if (error instanceof AppError && error.code === 'check_cancelled') {
-        process.stderr.write('greenlight probe: cancelled\n');
-        return 130;
-      }
-      throw error;
-    } finally {
-      process.removeListener('SIGINT', onSigint);
-    }
+      }),
+    );
+    if (result === undefined) return 130;
     process.stdout.write(
       values.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatProbe(result)}\n`,
     );

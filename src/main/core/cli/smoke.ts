@@ -2,9 +2,9 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runSmoke } from '../checks/smoke';
 import type { SmokeResult } from '../checks/smoke';
-import { AppError } from '../errors';
 import { UsageError } from './command';
 import type { Command } from './command';
+import { runCheckFromCli } from './run-check';
 
 const FLAG_FOR_FIELD: Record<string, string> = {
   baseUrl: '--base-url',
@@ -107,39 +107,23 @@ export const smokeCommand: Command = {
     });
     if (positionals.length > 0)
       throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
-    if (values.collection === undefined) throw new UsageError('--collection FILE is required');
-    if (values['base-url'] === undefined) throw new UsageError('--base-url URL is required');
+    const { collection, 'base-url': baseUrl } = values;
+    if (collection === undefined) throw new UsageError('--collection FILE is required');
+    if (baseUrl === undefined) throw new UsageError('--base-url URL is required');
     const delayRequestMs = integerFlag(values.delay, '--delay');
     const timeoutMs = integerFlag(values.timeout, '--timeout');
 
-    const controller = new AbortController();
-    const onSigint = (): void => controller.abort();
-    process.once('SIGINT', onSigint);
-    let result: SmokeResult;
-    try {
-      if (!values.json)
-        process.stderr.write(`Running ${values.collection} against ${values['base-url']}...\n`);
-      result = await runSmoke({
-        collection: values.collection,
-        baseUrl: values['base-url'],
-        signal: controller.signal,
+    if (!values.json) process.stderr.write(`Running ${collection} against ${baseUrl}...\n`);
+    const result = await runCheckFromCli('smoke', FLAG_FOR_FIELD, (signal) =>
+      runSmoke({
+        collection,
+        baseUrl,
+        signal,
         ...(delayRequestMs !== undefined ? { delayRequestMs } : {}),
         ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-      });
-    } catch (error) {
-      if (error instanceof AppError && error.code === 'invalid_input') {
-        const raw = error.detail?.['field'];
-        const field = typeof raw === 'string' ? raw : '';
-        throw new UsageError(`${FLAG_FOR_FIELD[field] ?? field}: ${error.message}`);
-      }
-      if (error instanceof AppError && error.code === 'check_cancelled') {
-        process.stderr.write('greenlight smoke: cancelled\n');
-        return 130;
-      }
-      throw error;
-    } finally {
-      process.removeListener('SIGINT', onSigint);
-    }
+      }),
+    );
+    if (result === undefined) return 130;
     if (values.junit !== undefined && result.junitXml !== '')
       writeFileSync(values.junit, result.junitXml);
     process.stdout.write(
