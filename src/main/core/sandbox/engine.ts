@@ -343,18 +343,20 @@ export class Engine {
       };
       service.taskDefinitionArn = d.taskDefinitionArn;
     }
-    service.green = undefined;
-    service.testRoutesGreen = false;
-    service.prodWeightGreen = 0;
-    d.status = 'Succeeded';
-    d.stage = 'done';
-    d.completeTime = at;
-    d.targetLastUpdatedAt = at;
-    this.state.lastSuccessfulDeploymentId = d.id;
-    this.touchRevision(d.revisionSha, at);
+    this.complete(d, at);
   }
 
   private finishRollback(d: DeploymentRecord, at: number): void {
+    // A successful rollback is the group's last successful deployment (its revision is the old one).
+    this.complete(d, at);
+    this.clearScenarioAlarms(at, 'Threshold Crossed: 5xx responses stopped after the rollback.');
+  }
+
+  /**
+   * What every successful end shares (a release or a rollback): no green task set or test route is left, the
+   * deployment is Succeeded and becomes the group's last successful one, and its revision was last used now.
+   */
+  private complete(d: DeploymentRecord, at: number): void {
     const service = this.state.service;
     service.green = undefined;
     service.testRoutesGreen = false;
@@ -363,10 +365,8 @@ export class Engine {
     d.stage = 'done';
     d.completeTime = at;
     d.targetLastUpdatedAt = at;
-    // A successful rollback is the group's last successful deployment (its revision is the old one).
     this.state.lastSuccessfulDeploymentId = d.id;
     this.touchRevision(d.revisionSha, at);
-    this.clearScenarioAlarms(at, 'Threshold Crossed: 5xx responses stopped after the rollback.');
   }
 
   private alarmStop(d: DeploymentRecord, at: number, firing: string[]): void {
