@@ -8,7 +8,7 @@ import {
   type DeploymentSnapshot,
   type TargetSnapshot,
 } from './model';
-import { listDeployments, metaFromError } from './prechecks';
+import { getDeploymentGroup, listDeployments, metaFromError } from './prechecks';
 import type { AwsSession } from './session';
 import { buildAppSpec, sha256Hex, taskDefinitionOfAppSpec, type AppSpec } from './task-definition';
 
@@ -391,19 +391,7 @@ export async function resolveLastKnownGood(
 ): Promise<LastKnownGood> {
   const r = session.environment.resources;
   const evidence: AwsCallMeta[] = [];
-  const group = await session.call(
-    'codedeploy',
-    'GetDeploymentGroup',
-    (c, sdk, abortSignal) =>
-      c.send(
-        new sdk.GetDeploymentGroupCommand({
-          applicationName: r.codedeployApplication,
-          deploymentGroupName: r.deploymentGroup,
-        }),
-        { abortSignal },
-      ),
-    opts,
-  );
+  const group = await getDeploymentGroup(session, opts);
   evidence.push(group.meta);
   const lastId = group.output.deploymentGroupInfo?.lastSuccessfulDeployment?.deploymentId;
   if (lastId === undefined) {

@@ -1,4 +1,4 @@
-import type { DeploymentStatus } from '@aws-sdk/client-codedeploy';
+import type { DeploymentStatus, GetDeploymentGroupCommandOutput } from '@aws-sdk/client-codedeploy';
 import type { TaskDefinition } from '@aws-sdk/client-ecs';
 import { AppError } from '../errors';
 import type { AwsCallMeta } from './errors';
@@ -8,7 +8,7 @@ import {
   type DeploymentSnapshot,
   type WaitSetting,
 } from './model';
-import type { AwsSession } from './session';
+import type { AwsSession, Called } from './session';
 
 /** Every pre-check answers with whether it passed, one line for a person, typed facts and the calls it made. */
 export type PrecheckResult<Name extends string, Facts> = {
@@ -381,13 +381,13 @@ export type DeploymentGroupSettings = {
     | undefined;
 };
 
-/** Reads the group (GetDeploymentGroup) and checks it is an ECS blue/green group for the environment's service. */
-export async function readDeploymentGroup(
+/** GetDeploymentGroup for the environment's application and group (the group's settings and last success). */
+export function getDeploymentGroup(
   session: AwsSession,
   opts: Opts = {},
-): Promise<PrecheckResult<'deployment-group', DeploymentGroupSettings>> {
+): Promise<Called<GetDeploymentGroupCommandOutput>> {
   const r = session.environment.resources;
-  const called = await session.call(
+  return session.call(
     'codedeploy',
     'GetDeploymentGroup',
     (c, sdk, abortSignal) =>
@@ -400,6 +400,15 @@ export async function readDeploymentGroup(
       ),
     opts,
   );
+}
+
+/** Reads the group (GetDeploymentGroup) and checks it is an ECS blue/green group for the environment's service. */
+export async function readDeploymentGroup(
+  session: AwsSession,
+  opts: Opts = {},
+): Promise<PrecheckResult<'deployment-group', DeploymentGroupSettings>> {
+  const r = session.environment.resources;
+  const called = await getDeploymentGroup(session, opts);
   const g = called.output.deploymentGroupInfo;
   const bg = g?.blueGreenDeploymentConfiguration;
   const settings: DeploymentGroupSettings = {
