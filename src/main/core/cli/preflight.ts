@@ -3,6 +3,7 @@ import { createAwsSession, runPreflight, type AwsSession, type PreflightReport }
 import { loadEnvironments, resolveEnvironment } from '../config';
 import { AppError } from '../errors';
 import { UsageError, type Command } from './command';
+import { scenarioFlag } from './flags';
 
 const usage = `Usage: greenlight preflight --env NAME --version X [--config FILE] [--json] [--scenario NAME]
 
@@ -98,16 +99,9 @@ export const preflightCommand: Command = {
     let session: AwsSession;
     let closeSandbox: (() => Promise<void>) | undefined;
     if (values.env === 'sandbox') {
-      const { startSandbox, scenarioNames } = await import('../sandbox');
-      const scenario = values.scenario;
-      if (scenario !== undefined && !(scenarioNames as readonly string[]).includes(scenario)) {
-        throw new UsageError(
-          `--scenario must be one of ${scenarioNames.join(', ')}; got '${scenario}'.`,
-        );
-      }
-      const sandbox = await startSandbox(
-        scenario === undefined ? {} : { scenario: scenario as (typeof scenarioNames)[number] },
-      );
+      const scenario = scenarioFlag(values.scenario);
+      const { startSandbox } = await import('../sandbox');
+      const sandbox = await startSandbox(scenario === undefined ? {} : { scenario });
       closeSandbox = () => sandbox.close();
       const env = resolveEnvironment(loaded, 'sandbox', { sandbox });
       session = createAwsSession(env, {

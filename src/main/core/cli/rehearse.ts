@@ -2,7 +2,9 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { scenarioNames } from '../sandbox/scenarios';
 import { UsageError, type Command } from './command';
+import { scenarioFlag, timeScaleFlag } from './flags';
 
 const DEFAULT_TIME_SCALE = 100;
 
@@ -38,22 +40,10 @@ export const rehearseCommand: Command = {
       },
       strict: true,
     });
-    const { scenarioNames } = await import('../sandbox/scenarios');
-    const scenario = values.scenario;
-    if (scenario === undefined)
+    if (values.scenario === undefined)
       throw new UsageError(`--scenario is required (one of ${scenarioNames.join(', ')})`);
-    if (!(scenarioNames as readonly string[]).includes(scenario)) {
-      throw new UsageError(
-        `--scenario: expected one of ${scenarioNames.join(', ')}, got ${JSON.stringify(scenario)}`,
-      );
-    }
-    const timeScale =
-      values['time-scale'] === undefined ? DEFAULT_TIME_SCALE : Number(values['time-scale']);
-    if (!Number.isFinite(timeScale) || timeScale <= 0) {
-      throw new UsageError(
-        `--time-scale: expected a positive number, got ${JSON.stringify(values['time-scale'])}`,
-      );
-    }
+    const scenario = scenarioFlag(values.scenario);
+    const timeScale = timeScaleFlag(values['time-scale']) ?? DEFAULT_TIME_SCALE;
     const { SEMVER_PATTERN } = await import('../../../shared/contract');
     if (values.version !== undefined && !SEMVER_PATTERN.test(values.version)) {
       throw new UsageError(
@@ -69,7 +59,7 @@ export const rehearseCommand: Command = {
     const t0 = performance.now();
     out(`Rehearsal of scenario ${scenario} at ${timeScale}x (evidence in ${dataDir})`);
     const result = await rehearse({
-      scenario: scenario as (typeof scenarioNames)[number],
+      scenario,
       timeScale,
       dataDir,
       ...(values.export === undefined ? {} : { vaultRoot: resolve(values.export) }),

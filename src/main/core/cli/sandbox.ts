@@ -6,8 +6,8 @@ import {
   type SandboxOptions,
 } from '../sandbox/index';
 import { awsCliExamples } from '../sandbox/examples';
-import { isScenarioName } from '../sandbox/scenarios';
 import { UsageError, type Command } from './command';
+import { scenarioFlag, timeScaleFlag } from './flags';
 
 const usage = `Usage: greenlight sandbox [--port N] [--scenario NAME] [--time-scale N] [--state FILE]
 
@@ -49,23 +49,10 @@ function options(args: string[]): SandboxOptions {
     }
     result.port = port;
   }
-  if (values.scenario !== undefined) {
-    if (!isScenarioName(values.scenario)) {
-      throw new UsageError(
-        `--scenario must be one of ${scenarioNames.join(', ')}; got '${values.scenario}'.`,
-      );
-    }
-    result.scenario = values.scenario;
-  }
-  if (values['time-scale'] !== undefined) {
-    const scale = Number(values['time-scale']);
-    if (!Number.isFinite(scale) || scale <= 0) {
-      throw new UsageError(
-        `--time-scale must be a positive number, got '${values['time-scale']}'.`,
-      );
-    }
-    result.timeScale = scale;
-  }
+  const scenario = scenarioFlag(values.scenario);
+  if (scenario !== undefined) result.scenario = scenario;
+  const timeScale = timeScaleFlag(values['time-scale']);
+  if (timeScale !== undefined) result.timeScale = timeScale;
   if (values.state !== undefined) {
     if (values.state === '') throw new UsageError('--state needs a file path.');
     result.stateFile = values.state;

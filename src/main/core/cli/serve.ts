@@ -6,6 +6,7 @@ import { createConsole } from '../app';
 import { startBrowserHost } from '../host/browser-host';
 import { defaultDataDir, rendererBuildDir } from '../paths';
 import { UsageError, type Command } from './command';
+import { scenarioFlag, timeScaleFlag } from './flags';
 
 function openInBrowser(url: string): void {
   const opener =
@@ -60,21 +61,8 @@ export const serveCommand: Command = {
         `--port: expected a port number 0-65535, got ${JSON.stringify(values.port)}`,
       );
     }
-    const { scenarioNames } = await import('../sandbox/scenarios');
-    if (
-      values.scenario !== undefined &&
-      !(scenarioNames as readonly string[]).includes(values.scenario)
-    ) {
-      throw new UsageError(
-        `--scenario: expected one of ${scenarioNames.join(', ')}, got ${JSON.stringify(values.scenario)}`,
-      );
-    }
-    const timeScale = values['time-scale'] === undefined ? undefined : Number(values['time-scale']);
-    if (timeScale !== undefined && (!Number.isFinite(timeScale) || timeScale <= 0)) {
-      throw new UsageError(
-        `--time-scale: expected a positive number, got ${JSON.stringify(values['time-scale'])}`,
-      );
-    }
+    const scenario = scenarioFlag(values.scenario);
+    const timeScale = timeScaleFlag(values['time-scale']);
     const rendererDir = rendererBuildDir();
     if (!existsSync(join(rendererDir, 'index.html'))) {
       process.stderr.write(
@@ -86,7 +74,7 @@ export const serveCommand: Command = {
       hostKind: 'browser',
       dataDir: values['data-dir'] ?? defaultDataDir(),
       configPath: values.config,
-      sandbox: { scenario: values.scenario, timeScale },
+      sandbox: { scenario, timeScale },
     });
     const host = await startBrowserHost({
       rendererDir,
