@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { RunView } from '../../../shared/domain/run';
 import type { ScenarioName } from '../sandbox/scenarios';
 import { AppError } from '../errors';
+import type { AutoRunOptions } from './engine';
 import type { RunningSandbox } from './environments';
 import type { RunFacts } from './facts';
 import { foldJournal } from './facts';
@@ -175,12 +176,8 @@ export type RehearsalOptions = {
   version?: string;
   /** Overall limit in real ms (default: enough for the group's waits at this time scale, plus margin). */
   deadlineMs?: number;
-  onStep?: (event: {
-    stepId: string;
-    title: string;
-    state: string;
-    summary: string | undefined;
-  }) => void;
+  /** As the engine's auto-run reports each step state change. */
+  onStep?: AutoRunOptions['onStep'];
   /** A sandbox already running elsewhere (a benchmark keeps it in another process); it must be on `scenario`. */
   sandbox?: RunningSandbox | undefined;
 };
