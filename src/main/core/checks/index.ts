@@ -12,7 +12,7 @@ export type {
   SmokeAssertionFailure,
   PostmanCollection,
 } from './smoke';
-export { runProbe, MAX_RATE_PER_SEC, MAX_DURATION_SEC } from './probe';
+export { runProbe, resolveProbeWorkerPath, MAX_RATE_PER_SEC, MAX_DURATION_SEC } from './probe';
 export type { ProbeOptions, ProbeResult, ProbeProgress } from './probe';
 export { parseK6Summary, findOnPath } from './k6';
 export type { K6Summary } from './k6';

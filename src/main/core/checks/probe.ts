@@ -50,7 +50,8 @@ export type ProbeOptions = {
   /**
    * Where the sender runs. `worker` (default): its own worker thread, so a stall of the caller's event loop (a
    * synchronous SQLite transaction, a GC, a big JSON.stringify in the Electron main process) is not counted as
-   * fleet latency. `in-process`: on the caller's event loop (what bench/probe.ts compares against).
+   * fleet latency. `in-process`: on the caller's event loop (what bench/probe.ts compares against). k6, when it
+   * runs, is its own process either way.
    */
   isolation?: 'worker' | 'in-process';
 };
@@ -99,6 +100,14 @@ function validate(options: ProbeOptions): Validated {
  */
 export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
   const v = validate(options);
+  const isolation = options.isolation ?? 'worker';
+  if (isolation !== 'worker' && isolation !== 'in-process') {
+    throw new AppError(
+      'invalid_input',
+      `isolation must be 'worker' or 'in-process'; got ${String(isolation)}.`,
+      { field: 'isolation', value: String(isolation) },
+    );
+  }
   const env = options.env ?? process.env;
   const notes: string[] = [];
   if (options.k6Script !== undefined) {
@@ -117,14 +126,6 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
     }
     notes.push(
       `k6 script ${options.k6Script} named but no k6 binary on PATH: Greenlight's own probe ran instead.`,
-    );
-  }
-  const isolation = options.isolation ?? 'worker';
-  if (isolation !== 'worker' && isolation !== 'in-process') {
-    throw new AppError(
-      'invalid_input',
-      `isolation must be 'worker' or 'in-process'; got ${String(isolation)}.`,
-      { field: 'isolation', value: String(isolation) },
     );
   }
   const config: OpenLoopConfig = {
