@@ -1,3 +1,4 @@
+import { isTerminalStatus } from '../aws/model';
 import type { Environment } from '../config/environment';
 import type {
   DeploymentView,
@@ -35,13 +36,10 @@ const DONE: ReadonlySet<string> = new Set(['passed', 'attested', 'overridden', '
 export const isSatisfied = (state: string | undefined): boolean =>
   state !== undefined && DONE.has(state);
 
-const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped']);
 const ROLLBACK_OPERATIONS: ReadonlySet<string> = new Set([
   'codedeploy.stop-with-rollback',
   'codedeploy.redeploy-last-known-good',
 ]);
-const isTerminal = (status: string | undefined): boolean =>
-  status !== undefined && TERMINAL.has(status);
 
 /** Template values for display and for an executor's parameters. */
 export function templateContext(
@@ -110,7 +108,7 @@ export function derailment(facts: RunFacts): string | undefined {
   if (facts.rollbackRequested !== undefined)
     return `a rollback was requested (${facts.rollbackRequested.reason})`;
   const d = facts.deployment?.deployment;
-  if (d !== undefined && isTerminal(d.status) && d.status !== 'Succeeded') {
+  if (d !== undefined && isTerminalStatus(d.status) && d.status !== 'Succeeded') {
     const why = d.errorInformation?.code ?? d.errorInformation?.message;
     return `the deployment ended ${d.status}${why ? ` (${why})` : ''}`;
   }
@@ -177,9 +175,9 @@ export function rollbackGuard(facts: RunFacts): Guard & { via?: 'stop' | 'redepl
     return { ok: false, reason: 'a rollback was already requested' };
   const status = facts.deployment?.deployment.status;
   const rb = facts.rollback?.deployment;
-  if (rb !== undefined && !isTerminal(rb.status))
+  if (rb !== undefined && !isTerminalStatus(rb.status))
     return { ok: false, reason: `rollback deployment ${rb.deploymentId} is running` };
-  if (!isTerminal(status)) return { ok: true, via: 'stop' };
+  if (!isTerminalStatus(status)) return { ok: true, via: 'stop' };
   if (status === 'Succeeded') {
     if (facts.redeployId !== undefined)
       return { ok: false, reason: 'the last known good was already redeployed' };
@@ -195,7 +193,7 @@ export function rollbackGuard(facts: RunFacts): Guard & { via?: 'stop' | 'redepl
 export function terminateBlueGuard(facts: RunFacts): Guard {
   const d = facts.deployment?.deployment;
   if (d === undefined) return { ok: false, reason: 'no deployment observed yet' };
-  if (isTerminal(d.status)) return { ok: false, reason: `the deployment is ${d.status}` };
+  if (isTerminalStatus(d.status)) return { ok: false, reason: `the deployment is ${d.status}` };
   if (!d.terminationWaitStarted)
     return { ok: false, reason: 'the termination wait has not started (traffic not shifted yet)' };
   return { ok: true };
@@ -433,7 +431,7 @@ function countdowns(
   }
   if (d.termination?.minutes !== undefined) {
     const start =
-      d.terminationWaitStarted && !isTerminal(d.status)
+      d.terminationWaitStarted && !isTerminalStatus(d.status)
         ? (endOf('AfterAllowTraffic') ?? obs.terminationSince)
         : undefined;
     out.terminationWait = {
@@ -514,7 +512,7 @@ export function deploymentView(
     ...(approve.ok ? {} : { approveBlockedReason: approve.reason }),
     canRollback: rollback.ok && facts.outcome === undefined,
     canTerminateBlue: terminate.ok && facts.outcome === undefined,
-    isActive: d === undefined ? true : !isTerminal(d.status),
+    isActive: d === undefined ? true : !isTerminalStatus(d.status),
   };
   return view;
 }
@@ -538,9 +536,9 @@ function headline(
     return facts.outcome.summary ? `${what}. ${facts.outcome.summary}` : `${what}.`;
   }
   const rb = facts.rollback?.deployment;
-  if (rb !== undefined && !isTerminal(rb.status))
+  if (rb !== undefined && !isTerminalStatus(rb.status))
     return `Rolling back: following rollback deployment ${rb.deploymentId} (${rb.status}).`;
-  if (facts.rollbackRequested !== undefined && (rb === undefined || !isTerminal(rb.status)))
+  if (facts.rollbackRequested !== undefined && (rb === undefined || !isTerminalStatus(rb.status)))
     return 'Rolling back: stop requested, waiting for CodeDeploy.';
   const running = runbook.steps
     .filter((s) => statuses.get(s.id)?.state === 'running')

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { isTerminalStatus } from '../aws/model';
 import type { DeploymentWatch } from '../aws/watch';
 import type { EvidenceStore } from '../evidence/store';
 import type { JournalEntry } from '../evidence/types';
@@ -40,7 +41,6 @@ import { resolveValue } from './template';
 import type { Runbook, RunbookStep } from './types';
 
 const log = createLogger('runbook');
-const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped']);
 
 export type EngineOptions = {
   store: EvidenceStore;
@@ -629,7 +629,7 @@ export class RunbookEngine {
           continue;
         }
         const d = facts.deployment?.deployment;
-        if (facts.deploymentId !== undefined && (d === undefined || !TERMINAL.has(d.status))) {
+        if (facts.deploymentId !== undefined && (d === undefined || !isTerminalStatus(d.status))) {
           await this.rollback(
             runId,
             `rehearsal: '${first.title}' failed: ${f?.summary ?? 'see its evidence'}`,
@@ -782,7 +782,7 @@ export class RunbookEngine {
     const rb = after.deployment?.deployment.rollbackInfo?.rollbackDeploymentId;
     if (
       rb !== undefined &&
-      (after.rollback === undefined || !TERMINAL.has(after.rollback.deployment.status))
+      (after.rollback === undefined || !isTerminalStatus(after.rollback.deployment.status))
     )
       this.follow(c, rb, 'rollback');
     if (after.redeployId !== undefined) this.follow(c, after.redeployId, 'redeploy');
@@ -1268,16 +1268,16 @@ export class RunbookEngine {
       const derailed = derailment(facts);
       if (derailed === undefined) return;
       const d = facts.deployment?.deployment;
-      if (d !== undefined && !TERMINAL.has(d.status)) return;
+      if (d !== undefined && !isTerminalStatus(d.status)) return;
       const rbId = d?.rollbackInfo?.rollbackDeploymentId;
       if (
         rbId !== undefined &&
-        (facts.rollback === undefined || !TERMINAL.has(facts.rollback.deployment.status))
+        (facts.rollback === undefined || !isTerminalStatus(facts.rollback.deployment.status))
       )
         return;
       if (
         facts.redeployId !== undefined &&
-        (facts.redeploy === undefined || !TERMINAL.has(facts.redeploy.deployment.status))
+        (facts.redeploy === undefined || !isTerminalStatus(facts.redeploy.deployment.status))
       )
         return;
       if (

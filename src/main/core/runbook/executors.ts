@@ -1,4 +1,4 @@
-import type { DeploymentSnapshot } from '../aws/model';
+import { isTerminalStatus, type DeploymentSnapshot } from '../aws/model';
 import type { CheckArtifact } from '../checks/evidence';
 import type { ProbeResult } from '../checks/probe-result';
 import type { SmokeResult } from '../checks/smoke';
@@ -51,8 +51,6 @@ export type ExecContext = {
 };
 
 export type Executor = (ctx: ExecContext) => Promise<ExecResult>;
-
-const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped']);
 
 function describeEnd(d: DeploymentSnapshot): string {
   const why =
@@ -403,7 +401,7 @@ export const executors: Record<OperationName, Executor> = {
           },
         };
       }
-      if (TERMINAL.has(d.status) || d.terminationWaitStarted) {
+      if (isTerminalStatus(d.status) || d.terminationWaitStarted) {
         return {
           status: 'failed',
           summary: `Deployment ${d.deploymentId} ended ${describeEnd(d)} before reaching Ready.`,
@@ -570,7 +568,7 @@ export const executors: Record<OperationName, Executor> = {
           data: { deploymentId: d.deploymentId },
         };
       }
-      if (TERMINAL.has(d.status))
+      if (isTerminalStatus(d.status))
         return {
           status: 'failed',
           summary: `Deployment ${d.deploymentId} ended ${describeEnd(d)} before traffic moved.`,
@@ -588,7 +586,7 @@ export const executors: Record<OperationName, Executor> = {
           summary: `Deployment ${d.deploymentId} Succeeded at ${d.completeTime ?? '?'}; blue was removed.`,
           data: { deploymentId: d.deploymentId, completeTime: d.completeTime },
         };
-      if (TERMINAL.has(d.status)) {
+      if (isTerminalStatus(d.status)) {
         const rb = d.rollbackInfo?.rollbackDeploymentId;
         const rbStatus = f.rollback?.deployment.status;
         return {
@@ -622,7 +620,7 @@ export const executors: Record<OperationName, Executor> = {
     // CodeDeploy creates the rollback deployment itself (reference): follow it by id, never start another.
     return ctx.waitFor((f) => {
       const d = f.deployment?.deployment;
-      if (d === undefined || !TERMINAL.has(d.status)) return undefined;
+      if (d === undefined || !isTerminalStatus(d.status)) return undefined;
       const rb = d.rollbackInfo?.rollbackDeploymentId;
       if (rb === undefined) {
         return {
@@ -635,7 +633,7 @@ export const executors: Record<OperationName, Executor> = {
         } satisfies ExecResult;
       }
       const r = f.rollback?.deployment;
-      if (r === undefined || !TERMINAL.has(r.status)) return undefined;
+      if (r === undefined || !isTerminalStatus(r.status)) return undefined;
       return {
         status: r.status === 'Succeeded' ? 'passed' : 'failed',
         summary: `Stopped ${id}; rollback deployment ${rb} ${r.status}: ${r.status === 'Succeeded' ? 'blue serves production' : 'check CodeDeploy'}.`,
@@ -668,7 +666,7 @@ export const executors: Record<OperationName, Executor> = {
     ctx.follow(r.deploymentId, 'redeploy');
     return ctx.waitFor((f) => {
       const d = f.redeploy?.deployment;
-      if (d === undefined || !TERMINAL.has(d.status)) return undefined;
+      if (d === undefined || !isTerminalStatus(d.status)) return undefined;
       return {
         status: d.status === 'Succeeded' ? 'passed' : 'failed',
         summary: `Redeploy of the last known good (${lkg.image ?? lkg.taskDefinitionArn}) ${describeEnd(d)}.`,

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunView } from '../../../shared/domain/run';
 import type { ScenarioName } from '../sandbox/scenarios';
+import { isTerminalStatus } from '../aws/model';
 import { AppError } from '../errors';
 import type { AutoRunOptions } from './engine';
 import type { RunningSandbox } from './environments';
@@ -131,8 +132,7 @@ export function judgeRehearsal(
         `deployment is ${d?.status ?? 'absent'}, expected Failed or Stopped`,
       );
       expect(
-        d?.rollback === undefined ||
-          ['Succeeded', 'Failed', 'Stopped'].includes(d.rollback.status ?? ''),
+        d?.rollback === undefined || isTerminalStatus(d.rollback.status),
         'the rollback deployment did not finish',
       );
       if (scenario === 'hook-fails')
