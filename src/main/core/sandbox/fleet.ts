@@ -51,7 +51,8 @@ export type Fleet = {
   close(): Promise<void>;
 };
 
-function listen(server: Server, port: number): Promise<number> {
+/** Listens on 127.0.0.1 (the sandbox never listens elsewhere) and resolves with the port actually bound. */
+export function listen(server: Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (error: Error): void => reject(error);
     server.once('error', onError);

@@ -1,11 +1,10 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { AppError } from '../errors';
 import { createLogger } from '../log';
 import { createClock } from './clock';
 import { handleControl } from './control';
 import { Engine } from './engine';
-import { startFleet } from './fleet';
+import { listen, startFleet } from './fleet';
 import { loadSandboxState, saveSandboxState } from './persistence';
 import { createRouter } from './router';
 import { isScenarioName, scenarioNames, type ScenarioName } from './scenarios';
@@ -45,16 +44,6 @@ export type Sandbox = {
 };
 
 const log = createLogger('sandbox');
-
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
 
 function checkOptions(options: SandboxOptions): void {
   const { port, timeScale, scenario } = options;
