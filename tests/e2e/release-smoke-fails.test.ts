@@ -79,12 +79,16 @@ describe('a failing smoke collection on green (sandbox scenario smoke-fails)', (
     ).resolves.toBe(true);
     await rollbackDialog.getByRole('button', { name: 'Cancel' }).click();
     await gl.deployment.rollback('Smoke failures on bookings: not releasing today');
-    await expect(gl.waitForOutcome()).resolves.toBe('rolled-back');
-    await gl.deployment.show();
+    await gl.deployment.rollbackDone();
+    await expect(gl.deployment.status().textContent()).resolves.toBe('Stopped');
     await expect(gl.deployment.rollbackNotice().textContent()).resolves.toMatch(
-      /Rollback deployment d-/,
+      /Rollback deployment d-\w+ — Succeeded/,
     );
     await expect(gl.deployment.traffic().getAttribute('aria-label')).resolves.toMatch(/Blue 100 %/);
+    // What the runbook asks after a rollback (the incident decision), then the run ends rolled back.
     await gl.screenshot('10-rolled-back');
+    const after = await gl.checklist.workUntil(() => false);
+    expect(after.failed).toBeUndefined();
+    await expect(gl.waitForOutcome()).resolves.toBe('rolled-back');
   }, 600_000);
 });

@@ -1,6 +1,7 @@
 import { createElement, useEffect, useRef, useState, type ComponentType } from 'react';
 import { ErrorSurface } from './components/ErrorSurface';
 import { Header } from './features/shell/Header';
+import { addressForRun, runIdFromAddress } from './lib/address';
 import { StartScreen } from './features/start/StartScreen';
 import { useAppStore } from './store/context';
 
@@ -28,8 +29,6 @@ function RunScreenSlot() {
   return createElement(LoadedRunScreen);
 }
 
-const runFromHash = () => /^#run=([^&]+)$/.exec(location.hash)?.[1];
-
 export function App() {
   const isReady = useAppStore((s) => s.isReady);
   const isConnected = useAppStore((s) => s.connection === 'connected');
@@ -41,16 +40,20 @@ export function App() {
   // The address remembers the open run, so a reload (or a relaunch on the same address) lands on it again. The
   // run named at load is asked for as soon as the connection is up (alongside app.info, not after it); until then
   // the address is left alone.
-  const [initialRunId] = useState(runFromHash);
+  const [initialRunId] = useState(() => runIdFromAddress());
   const isInitialPending = useRef(initialRunId !== undefined);
+  // While that run is being opened, the start screen (and the requests it makes) would only flash by.
+  const [isOpeningInitial, setOpeningInitial] = useState(initialRunId !== undefined);
   useEffect(() => {
     if (!isConnected || !isInitialPending.current || initialRunId === undefined) return;
     isInitialPending.current = false;
-    if (runId === undefined) void openRun(decodeURIComponent(initialRunId));
+    void (runId === undefined ? openRun(initialRunId) : Promise.resolve()).finally(() =>
+      setOpeningInitial(false),
+    );
   }, [isConnected, initialRunId, runId, openRun]);
   useEffect(() => {
     if (isInitialPending.current) return;
-    const wanted = runId === undefined ? '' : `#run=${encodeURIComponent(runId)}`;
+    const wanted = addressForRun(runId);
     if (location.hash !== wanted)
       history.replaceState(null, '', `${location.pathname}${location.search}${wanted}`);
   }, [runId]);
@@ -70,6 +73,10 @@ export function App() {
         </main>
       ) : hasRun ? (
         <RunScreenSlot />
+      ) : isOpeningInitial ? (
+        <main className="loading" aria-busy="true">
+          <p className="muted">Opening the run…</p>
+        </main>
       ) : (
         <StartScreen />
       )}

@@ -55,6 +55,13 @@ export class DeploymentPage {
     return this.page.getByRole('status', { name: 'Rollback' });
   }
 
+  /** Waits until the rollback deployment CodeDeploy created has finished (Succeeded). */
+  async rollbackDone(timeout = 120_000): Promise<void> {
+    await this.rollbackNotice()
+      .filter({ hasText: /— Succeeded/ })
+      .waitFor({ timeout });
+  }
+
   rollbackButton(): Locator {
     // Visible in the run bar and the panel; both open the same single confirmation.
     return this.page.getByRole('button', { name: 'Roll back', exact: true }).first();

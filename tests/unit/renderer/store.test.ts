@@ -268,6 +268,30 @@ describe('the store (mocked transport)', () => {
     expect(store.getState().connection).toBe('connected');
   });
 
+  it('takes over the answers main.tsx asked for before the store existed, each once', async () => {
+    const fake = fakeApi({
+      'app.info': () => info,
+      'run.get': () => runView({ headline: 'asked again' }),
+    });
+    const store = createAppStore(fake.api, {
+      info: Promise.resolve(info),
+      run: { runId: 'run-1', view: Promise.resolve(runView({ headline: 'asked early' })) },
+    });
+    fake.connect();
+    await settle();
+    await store.getState().actions.openRun('run-1');
+    expect(fake.callsOf('app.info')).toEqual([]);
+    expect(fake.callsOf('run.get')).toEqual([]);
+    expect(store.getState()).toMatchObject({
+      isReady: true,
+      runId: 'run-1',
+      run: { headline: 'asked early' },
+    });
+    await store.getState().actions.openRun('run-1');
+    expect(fake.callsOf('run.get')).toEqual([{ runId: 'run-1' }]);
+    expect(store.getState().run?.headline).toBe('asked again');
+  });
+
   it('orders smoke failures first and offers only unfinished runs for resume', async () => {
     const fake = fakeApi({
       'app.info': () => info,

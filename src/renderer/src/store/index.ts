@@ -129,6 +129,12 @@ export type AppState = {
 
 export type AppStore = StoreApi<AppState>;
 
+/** Requests main.tsx sent before the store existed; the store takes their answers over, each once. */
+export type EarlyAnswers = {
+  info?: Promise<AppInfo>;
+  run?: { runId: string; view: Promise<RunView> };
+};
+
 /** journal.list answers at most this many entries at a time (the contract's limit is 10,000). */
 const JOURNAL_PAGE = 2000;
 
@@ -172,8 +178,10 @@ export function toShownError(id: number, request: string, error: unknown): Shown
   return shown;
 }
 
-export function createAppStore(api: Api): AppStore {
+export function createAppStore(api: Api, early: EarlyAnswers = {}): AppStore {
   let nextErrorId = 1;
+  let earlyInfo = early.info;
+  let earlyRun = early.run;
   const store = createStore<AppState>()((set, get) => {
     /** Runs a request; a failure lands in the error surface instead of being thrown. */
     const attempt = async <T>(request: string, work: () => Promise<T>): Promise<T | undefined> => {
@@ -236,7 +244,9 @@ export function createAppStore(api: Api): AppStore {
       artifact: undefined,
       actions: {
         async loadInfo() {
-          const info = await attempt('app.info', () => api.invoke('app.info', {}));
+          const pending = earlyInfo;
+          earlyInfo = undefined;
+          const info = await attempt('app.info', () => pending ?? api.invoke('app.info', {}));
           if (info === undefined) return;
           // The sandbox comes first: it is where a newcomer (and a rehearsal) starts.
           const first =
@@ -273,7 +283,9 @@ export function createAppStore(api: Api): AppStore {
           return true;
         },
         async openRun(runId) {
-          const run = await attempt('run.get', () => api.invoke('run.get', { runId }));
+          const pending = earlyRun?.runId === runId ? earlyRun.view : undefined;
+          earlyRun = undefined;
+          const run = await attempt('run.get', () => pending ?? api.invoke('run.get', { runId }));
           if (run === undefined) return false;
           if (run.id === get().runId) {
             // Re-read after a reconnect: keep what the operator was looking at, catch the journal up.
