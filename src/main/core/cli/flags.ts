@@ -14,6 +14,16 @@ export function scenarioFlag(value: string | undefined): ScenarioName | undefine
   return value;
 }
 
+/** `--port N`: a TCP port 0-65535 written in digits (0: a free port); undefined when the flag is absent. */
+export function portFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!/^\d{1,5}$/.test(value) || port > 65535) {
+    throw new UsageError(`--port: expected a port number 0-65535, got ${JSON.stringify(value)}`);
+  }
+  return port;
+}
+
 /** `--time-scale N`: the sandbox clock's speed, a positive number; undefined when the flag is absent. */
 export function timeScaleFlag(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;

@@ -7,7 +7,7 @@ import {
 } from '../sandbox/index';
 import { awsCliExamples } from '../sandbox/examples';
 import { UsageError, type Command } from './command';
-import { scenarioFlag, timeScaleFlag } from './flags';
+import { portFlag, scenarioFlag, timeScaleFlag } from './flags';
 
 const usage = `Usage: greenlight sandbox [--port N] [--scenario NAME] [--time-scale N] [--state FILE]
 
@@ -42,13 +42,8 @@ function options(args: string[]): SandboxOptions {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
   const result: SandboxOptions = {};
-  if (values.port !== undefined) {
-    const port = Number(values.port);
-    if (!/^\d+$/.test(values.port) || port > 65535) {
-      throw new UsageError(`--port must be a port number (0-65535), got '${values.port}'.`);
-    }
-    result.port = port;
-  }
+  const port = portFlag(values.port);
+  if (port !== undefined) result.port = port;
   const scenario = scenarioFlag(values.scenario);
   if (scenario !== undefined) result.scenario = scenario;
   const timeScale = timeScaleFlag(values['time-scale']);

@@ -5,8 +5,8 @@ import { parseArgs } from 'node:util';
 import { createConsole } from '../app';
 import { startBrowserHost } from '../host/browser-host';
 import { defaultDataDir, rendererBuildDir } from '../paths';
-import { UsageError, type Command } from './command';
-import { scenarioFlag, timeScaleFlag } from './flags';
+import type { Command } from './command';
+import { portFlag, scenarioFlag, timeScaleFlag } from './flags';
 
 function openInBrowser(url: string): void {
   const opener =
@@ -55,12 +55,7 @@ export const serveCommand: Command = {
       },
       strict: true,
     });
-    const port = values.port === undefined ? 0 : Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new UsageError(
-        `--port: expected a port number 0-65535, got ${JSON.stringify(values.port)}`,
-      );
-    }
+    const port = portFlag(values.port) ?? 0;
     const scenario = scenarioFlag(values.scenario);
     const timeScale = timeScaleFlag(values['time-scale']);
     const rendererDir = rendererBuildDir();
