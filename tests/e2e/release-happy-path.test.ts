@@ -48,6 +48,19 @@ describe('a release on the sandbox, from launch to a verified evidence bundle', 
     await gl.screenshot('02-checklist');
     await gl.screenshot('02-checklist', 'dark');
 
+    // Keyboard: j/k and the arrow keys move between steps, Enter opens the focused one.
+    await gl.checklist.step('vpn-connected').focus();
+    await gl.page.keyboard.press('j');
+    await gl.page.keyboard.press('ArrowDown');
+    await expect(gl.checklist.focusedStepId()).resolves.toBe('image-in-ecr');
+    await gl.page.keyboard.press('k');
+    await expect(gl.checklist.focusedStepId()).resolves.toBe('aws-signed-in');
+    await gl.page.keyboard.press('Enter');
+    await gl.page.locator('article.step-detail[data-step-id="aws-signed-in"]').waitFor();
+    await expect(gl.checklist.detail().getByLabel('Command').textContent()).resolves.toContain(
+      'aws',
+    );
+
     // Work down the checklist until the traffic shift waits for approval.
     const atApprove = await gl.checklist.workUntil((next) => next.id === 'approve-traffic-shift');
     expect(atApprove.failed).toBeUndefined();

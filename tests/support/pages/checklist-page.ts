@@ -50,6 +50,11 @@ export class ChecklistPage {
     return this.state(id);
   }
 
+  /** The step that has keyboard focus, if one has. */
+  focusedStepId(): Promise<string | null> {
+    return this.page.evaluate(() => document.activeElement?.getAttribute('data-step-id') ?? null);
+  }
+
   /** Opens a step's detail (click, as Enter would). */
   async open(id: string): Promise<void> {
     await this.step(id).click();

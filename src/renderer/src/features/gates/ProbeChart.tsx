@@ -8,34 +8,45 @@ const MARGIN = { top: 22, right: 16, bottom: 34, left: 44 };
 type Bar = { from: number; to: number; count: number };
 
 /**
- * Buckets to draw: the histogram up to a sensible right edge (past the threshold and p99), everything beyond it
- * folded into the last bar, so one slow outlier does not squash the picture.
+ * Buckets to draw on a logarithmic latency axis (a healthy 5 ms fleet and the 450 ms line both stay readable):
+ * from the fastest bucket to past the threshold and the slowest sample; anything beyond ten times the threshold
+ * is folded into the last bar so one pathological outlier does not squash the picture.
  */
-export function chartBars(probe: ProbeView): { bars: Bar[]; xMax: number } {
-  const xMax = Math.max(probe.thresholdP95Ms * 1.4, probe.p99Ms * 1.15, 10);
+export function chartBars(probe: ProbeView): { bars: Bar[]; xMin: number; xMax: number } {
+  const buckets = [...probe.histogram]
+    .filter((b) => b.count > 0)
+    .sort((a, b) => a.upToMs - b.upToMs);
+  const xMax = Math.min(
+    Math.max(probe.thresholdP95Ms * 1.5, probe.maxMs * 1.1, probe.p99Ms * 1.2, 10),
+    probe.thresholdP95Ms * 10,
+  );
+  const xMin = Math.max(0.1, Math.min(xMax / 1000, (buckets[0]?.upToMs ?? 1) / 2));
   const bars: Bar[] = [];
-  let from = 0;
+  let from = xMin;
   for (const bucket of [...probe.histogram].sort((a, b) => a.upToMs - b.upToMs)) {
-    if (from >= xMax) {
-      const last = bars[bars.length - 1];
-      if (last !== undefined) last.count += bucket.count;
-    } else {
+    const last = bars[bars.length - 1];
+    if (from >= xMax && last !== undefined) last.count += bucket.count;
+    else if (bucket.upToMs > from)
       bars.push({ from, to: Math.min(bucket.upToMs, xMax), count: bucket.count });
-    }
-    from = bucket.upToMs;
+    else if (last !== undefined) last.count += bucket.count;
+    else bars.push({ from, to: Math.max(bucket.upToMs, from * 1.1), count: bucket.count });
+    from = Math.max(from, bucket.upToMs);
   }
-  return { bars, xMax };
+  return { bars, xMin, xMax };
 }
 
 /** The probe's latency histogram with the p95 threshold line and the measured percentiles. */
 export function ProbeChart({ probe }: { probe: ProbeView }) {
-  const { bars, xMax } = chartBars(probe);
+  const { bars, xMin, xMax } = chartBars(probe);
   const maxCount = Math.max(1, ...bars.map((bar) => bar.count));
   const plotW = WIDTH - MARGIN.left - MARGIN.right;
   const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
-  const x = (ms: number) => MARGIN.left + (Math.min(ms, xMax) / xMax) * plotW;
+  const logMin = Math.log10(xMin);
+  const logSpan = Math.log10(xMax) - logMin;
+  const x = (ms: number) =>
+    MARGIN.left + ((Math.log10(Math.min(Math.max(ms, xMin), xMax)) - logMin) / logSpan) * plotW;
   const y = (count: number) => MARGIN.top + plotH - (count / maxCount) * plotH;
-  const ticks = niceTicks(xMax);
+  const ticks = logTicks(xMin, xMax);
   const isP95Over = probe.p95Ms >= probe.thresholdP95Ms;
   const isErrorRateOver = probe.errorRate >= probe.thresholdErrorRate;
   const markers = [
@@ -113,7 +124,7 @@ export function ProbeChart({ probe }: { probe: ProbeView }) {
           </g>
         ))}
         <text className="tick-label" x={WIDTH - MARGIN.right} y={HEIGHT - 2} textAnchor="end">
-          latency (ms)
+          latency (ms, log scale)
         </text>
         <text className="tick-label" x={MARGIN.left - 6} y={MARGIN.top + 4} textAnchor="end">
           {maxCount}
@@ -136,7 +147,7 @@ export function ProbeChart({ probe }: { probe: ProbeView }) {
             </rect>
           );
         })}
-        {markers.map((marker) => (
+        {markers.map((marker, index) => (
           <g key={marker.label}>
             <line
               className="marker"
@@ -145,8 +156,8 @@ export function ProbeChart({ probe }: { probe: ProbeView }) {
               x2={x(marker.ms)}
               y2={MARGIN.top + plotH}
             />
-            <text className="marker-label" x={x(marker.ms) + 3} y={MARGIN.top + 10}>
-              {marker.label}
+            <text className="marker-label" x={x(marker.ms) + 3} y={MARGIN.top + 10 + index * 12}>
+              {marker.label} {Math.round(marker.ms)}
             </text>
           </g>
         ))}
@@ -170,12 +181,14 @@ export function ProbeChart({ probe }: { probe: ProbeView }) {
   );
 }
 
-function niceTicks(max: number): number[] {
-  const rough = max / 5;
-  const magnitude = 10 ** Math.floor(Math.log10(rough));
-  const step =
-    [1, 2, 5, 10].map((m) => m * magnitude).find((candidate) => candidate >= rough) ?? rough;
+/** 1-2-5 ticks per decade across the range. */
+function logTicks(min: number, max: number): number[] {
   const ticks: number[] = [];
-  for (let tick = 0; tick <= max; tick += step) ticks.push(Math.round(tick));
+  for (let decade = 10 ** Math.floor(Math.log10(min)); decade <= max; decade *= 10) {
+    for (const m of [1, 2, 5]) {
+      const tick = m * decade;
+      if (tick >= min && tick <= max) ticks.push(Number(tick.toPrecision(3)));
+    }
+  }
   return ticks;
 }

@@ -84,7 +84,7 @@ export function RunScreen() {
                   role="tab"
                   id={`tab-${t.id}`}
                   aria-selected={tab === t.id}
-                  aria-controls={`panel-${t.id}`}
+                  aria-controls={tab === t.id ? `panel-${t.id}` : undefined}
                   tabIndex={tab === t.id ? 0 : -1}
                   className={tab === t.id ? 'tab tab-selected' : 'tab'}
                   onClick={() => setTab(t.id)}

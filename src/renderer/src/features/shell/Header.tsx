@@ -33,9 +33,11 @@ export function Header() {
             {operator}
           </span>
         )}
-        <span className="keys muted" aria-hidden="true">
-          j/k steps · Enter opens
-        </span>
+        {operator !== undefined && (
+          <span className="keys muted" aria-hidden="true">
+            j/k steps · Enter opens
+          </span>
+        )}
         <span
           className={`connection connection-${connection}`}
           role="status"
