@@ -11,7 +11,9 @@ export const CHROMIUM_PATH = process.env['GREENLIGHT_CHROMIUM'] ?? '/usr/bin/chr
  */
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM_PATH}: run \`apt-get install -y chromium\` (.ci/run does).`);
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM_PATH}: run \`apt-get install -y chromium\` (.ci/run does).`,
+    );
   }
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
