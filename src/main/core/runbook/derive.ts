@@ -454,6 +454,15 @@ function groupWaits(facts: RunFacts): { readyWait: WaitSetting; termination: Wai
   };
 }
 
+/**
+ * Where production traffic is now: once a rollback (or a redeploy of the last known good) is under way, its task
+ * sets are the live ones; the stopped deployment's last picture would still show green at 100 %.
+ */
+function currentTaskSets(facts: RunFacts) {
+  const newestFirst = [facts.redeploy, facts.rollback, facts.deployment];
+  return newestFirst.find((o) => (o?.target?.taskSets.length ?? 0) > 0)?.target?.taskSets ?? [];
+}
+
 /** The deployment panel: AWS's view plus what the operator may do now. */
 export function deploymentView(
   runbook: Runbook,
@@ -481,7 +490,7 @@ export function deploymentView(
       ...(e.startTime === undefined ? {} : { startTime: e.startTime }),
       ...(e.endTime === undefined ? {} : { endTime: e.endTime }),
     })),
-    taskSets: (obs?.target?.taskSets ?? []).map((t) => ({
+    taskSets: currentTaskSets(facts).map((t) => ({
       label: t.label ?? t.id,
       trafficWeight: t.trafficWeight,
       status: t.status ?? 'UNKNOWN',

@@ -321,6 +321,8 @@ export class RunbookEngine {
       gate: { summary: f?.summary ?? null },
       ...(actor ? { actor } : {}),
     });
+    // An override can be what the run was waiting for (the last gate before its end).
+    this.settle(c);
     return this.view(c);
   }
 
@@ -368,6 +370,8 @@ export class RunbookEngine {
       rehearsal: c.facts().settings.rehearsal,
       ...(input.actor ? { actor: input.actor } : {}),
     });
+    // The last step of a run is often an attestation (Confluence updated, incident decision): it can end the run.
+    this.settle(c);
     return this.view(c);
   }
 
