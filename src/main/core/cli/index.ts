@@ -20,15 +20,16 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`greenlight: unknown command '${name}'\n\n${help()}\n`);
     return 2;
   }
+  const chosen = await command.load();
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(`${command.usage}\n`);
+    process.stdout.write(`${chosen.usage}\n`);
     return 0;
   }
   try {
-    return await command.run(rest);
+    return await chosen.run(rest);
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`greenlight ${name}: ${error.message}\n\n${command.usage}\n`);
+      process.stderr.write(`greenlight ${name}: ${error.message}\n\n${chosen.usage}\n`);
       return 2;
     }
     if (error instanceof AppError) {

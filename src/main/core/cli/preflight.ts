@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { createAwsSession, runPreflight, type AwsSession, type PreflightReport } from '../aws';
 import { loadEnvironments, resolveEnvironment } from '../config';
 import { AppError } from '../errors';
-import { UsageError, type Command } from './command';
+import { UsageError, type CommandModule } from './command';
 import { scenarioFlag } from './flags';
 
 const usage = `Usage: greenlight preflight --env NAME --version X [--config FILE] [--json] [--scenario NAME]
@@ -48,10 +48,7 @@ function render(report: PreflightReport, header: string): string {
   ].join('\n');
 }
 
-export const preflightCommand: Command = {
-  name: 'preflight',
-  summary:
-    'Run every pre-check of a release (identity, image, secrets, alarms, group, nothing active)',
+export const preflightCommand: CommandModule = {
   usage,
   async run(args) {
     let values: {

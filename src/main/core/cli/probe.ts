@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { runProbe } from '../checks/probe';
 import type { ProbeResult } from '../checks/probe';
 import { UsageError } from './command';
-import type { Command } from './command';
+import type { CommandModule } from './command';
 import { runCheckFromCli } from './run-check';
 
 const FLAG_FOR_FIELD: Record<string, string> = {
@@ -73,9 +73,7 @@ export function formatProbe(result: ProbeResult): string {
   return out.join('\n');
 }
 
-export const probeCommand: Command = {
-  name: 'probe',
-  summary: 'Run the open-loop load probe against a URL (the load gate)',
+export const probeCommand: CommandModule = {
   usage: [
     'Usage: greenlight probe URL --rate N --duration S [--timeout MS] [--p95 MS] [--error-rate F]',
     '                        [--min-samples N] [--k6-script FILE] [--json]',

@@ -3,15 +3,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { scenarioNames } from '../sandbox/scenarios';
-import { UsageError, type Command } from './command';
+import { UsageError, type CommandModule } from './command';
 import { scenarioFlag, timeScaleFlag } from './flags';
 
 const DEFAULT_TIME_SCALE = 100;
 
-export const rehearseCommand: Command = {
-  name: 'rehearse',
-  summary:
-    'Walk the whole runbook unattended against the sandbox on a scenario, and judge how it ended',
+export const rehearseCommand: CommandModule = {
   usage: [
     'Usage: greenlight rehearse --scenario NAME [--time-scale N] [--export DIR] [--data-dir DIR] [--version X] [--json]',
     '',

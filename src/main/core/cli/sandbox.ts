@@ -6,7 +6,7 @@ import {
   type SandboxOptions,
 } from '../sandbox/index';
 import { awsCliExamples } from '../sandbox/examples';
-import { UsageError, type Command } from './command';
+import { UsageError, type CommandModule } from './command';
 import { portFlag, scenarioFlag, timeScaleFlag } from './flags';
 
 const usage = `Usage: greenlight sandbox [--port N] [--scenario NAME] [--time-scale N] [--state FILE]
@@ -56,9 +56,7 @@ function options(args: string[]): SandboxOptions {
 }
 
 /** `greenlight sandbox`: the sandbox as a standalone process, until SIGINT/SIGTERM. */
-export const sandboxCommand: Command = {
-  name: 'sandbox',
-  summary: 'Run the simulated AWS and Fixnado fleet on 127.0.0.1 (rehearsals, tests, the AWS CLI)',
+export const sandboxCommand: CommandModule = {
   usage,
   async run(args) {
     const opts = options(args);

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { createConsole } from '../app';
 import { startBrowserHost } from '../host/browser-host';
 import { defaultDataDir, rendererBuildDir } from '../paths';
-import type { Command } from './command';
+import type { CommandModule } from './command';
 import { portFlag, scenarioFlag, timeScaleFlag } from './flags';
 
 function openInBrowser(url: string): void {
@@ -24,9 +24,7 @@ export function untilSignalled(): Promise<void> {
   });
 }
 
-export const serveCommand: Command = {
-  name: 'serve',
-  summary: 'Serve the console to a browser on 127.0.0.1 (the browser host)',
+export const serveCommand: CommandModule = {
   usage: [
     'Usage: greenlight serve [--port N] [--data-dir DIR] [--config FILE] [--scenario NAME] [--time-scale N] [--open]',
     '',

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { runSmoke } from '../checks/smoke';
 import type { SmokeResult } from '../checks/smoke';
 import { UsageError } from './command';
-import type { Command } from './command';
+import type { CommandModule } from './command';
 import { runCheckFromCli } from './run-check';
 
 const FLAG_FOR_FIELD: Record<string, string> = {
@@ -76,9 +76,7 @@ export function formatSmoke(result: SmokeResult): string {
   return out.join('\n');
 }
 
-export const smokeCommand: Command = {
-  name: 'smoke',
-  summary: 'Run a Postman smoke collection with newman against a fleet (the smoke gate)',
+export const smokeCommand: CommandModule = {
   usage: [
     'Usage: greenlight smoke --collection FILE --base-url URL [--delay MS] [--timeout MS] [--junit FILE] [--json]',
     '',

@@ -2,11 +2,9 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { summarizeBundle, verifyBundle } from '../vault/verify';
 import { UsageError } from './command';
-import type { Command } from './command';
+import type { CommandModule } from './command';
 
-export const verifyCommand: Command = {
-  name: 'verify',
-  summary: 'Verify a release bundle (folder or zip) offline: every file hash and the journal chain',
+export const verifyCommand: CommandModule = {
   usage: [
     'Usage: greenlight verify <bundle folder or zip> [--json]',
     '',
