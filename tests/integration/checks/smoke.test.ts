@@ -100,6 +100,12 @@ describe('smoke gate (real newman in a child process, loopback fleet)', () => {
     expect(failing[0]?.failedAssertions).toEqual([
       { name: 'status is 200', message: 'expected response to have status code 200 but got 500' },
     ]);
+    // Per request and for the run, as newman counts them.
+    expect(result.requests.map((r) => r.assertions)).toEqual([
+      { total: 2, failed: 0 },
+      { total: 2, failed: 1 },
+    ]);
+    expect(result.assertions).toEqual({ total: 4, failed: 1 });
     expect(result.junitXml).toContain('<failure');
   });
 
@@ -140,10 +146,11 @@ describe('smoke gate (real newman in a child process, loopback fleet)', () => {
     }
   });
 
-  it('stops at the run timeout and reports what finished', async () => {
+  it('stops at the run timeout and reports what finished, with the assertions those requests made', async () => {
     // /never holds its request open; newman's own request timeout is far away, so only the run timeout ends it.
+    // The request before it answers 500: its status assertion fails, its body assertion passes.
     const result = await runSmoke({
-      collection: smokeCollection(['/health', '/never', '/health/info']),
+      collection: smokeCollection(['/api/v1/bookings', '/never', '/health/info']),
       baseUrl: fleet.url,
       delayRequestMs: 0,
       requestTimeoutMs: 300_000,
@@ -153,7 +160,9 @@ describe('smoke gate (real newman in a child process, loopback fleet)', () => {
     // On a loaded machine newman may still be loading when the limit hits: 0 or 1 requests done, never /never.
     expect(result.error).toMatch(/did not finish within 8000 ms \([01] of 3 requests done\)$/);
     expect(result.requests.map((r) => r.name)).not.toContain('GET /never');
-    expect(result.requests.every((r) => r.status === 200)).toBe(true);
+    expect(result.requests.every((r) => r.status === 500)).toBe(true);
+    const done = result.requests.length;
+    expect(result.assertions).toEqual({ total: 2 * done, failed: done });
   });
 
   it('is cancelled by its AbortSignal', async () => {

@@ -48,6 +48,8 @@ function run(options) {
         status: null,
         timeMs: null,
         failedAssertions: [],
+        // pm.test assertions only, counted as newman's run stats count them: a run cut short still has a total.
+        assertions: { total: 0, failed: 0 },
       };
       byRef.set(ref, record);
       order.push(record);
@@ -112,8 +114,10 @@ function run(options) {
     }
   });
   emitter.on('assertion', (err, args) => {
-    if (!err) return;
     const record = recordFor(args.cursor, args.item);
+    record.assertions.total += 1;
+    if (!err) return;
+    record.assertions.failed += 1;
     record.failedAssertions.push({
       name: args.assertion ?? err.test ?? 'assertion',
       message: err.message ?? '',

@@ -25,6 +25,8 @@ export type SmokeRequestResult = {
   timeMs: number | null;
   /** Failed `pm.test` assertions, script errors (`test script`) and transport errors (`request`). */
   failedAssertions: SmokeAssertionFailure[];
+  /** The request's `pm.test` assertions run and failed (scripts and transport errors are not assertions). */
+  assertions: { total: number; failed: number };
   /** Transport error (ECONNREFUSED, ETIMEDOUT...) when the request got no answer. */
   error?: string;
 };
@@ -373,9 +375,10 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
       else reject(outcome.error);
     };
 
+    /** What the requests that finished asserted, for a run that ended before newman's own stats. */
     const partialAssertions = (): { total: number; failed: number } => ({
-      total: finished.reduce((n, r) => n + r.failedAssertions.length, 0),
-      failed: finished.reduce((n, r) => n + r.failedAssertions.length, 0),
+      total: finished.reduce((n, r) => n + r.assertions.total, 0),
+      failed: finished.reduce((n, r) => n + r.assertions.failed, 0),
     });
 
     const deadline = setTimeout(() => {
