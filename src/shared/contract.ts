@@ -42,7 +42,18 @@ const NoInput = z.object({}).strict();
 /** Semantic Versioning 2.0.0, as the ECR tags of a release are written (`1.5.1`, `2.0.0-rc.1`). */
 export const SEMVER_PATTERN =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
-const Version = z.string().regex(SEMVER_PATTERN, 'expected a semantic version such as 1.5.1');
+/**
+ * A release version, accepted exactly when the evidence store and the vault accept it (they name a vault folder
+ * after it): the pattern, at most 128 characters, and major.minor.patch numbers JavaScript holds exactly.
+ */
+export const Version = z
+  .string()
+  .max(128, 'expected at most 128 characters')
+  .regex(SEMVER_PATTERN, 'expected a semantic version such as 1.5.1')
+  .refine(
+    (value) => value.split(/[-+]/, 1)[0]!.split('.').every((n) => Number.isSafeInteger(Number(n))),
+    'expected major, minor and patch numbers of at most 9007199254740991',
+  );
 const EnvironmentName = z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'expected an environment name such as staging');
 const RunId = z.string().min(1).max(64);
 const StepId = z.string().min(1).max(100);

@@ -41,11 +41,14 @@ export const rehearseCommand: CommandModule = {
       throw new UsageError(`--scenario is required (one of ${scenarioNames.join(', ')})`);
     const scenario = scenarioFlag(values.scenario);
     const timeScale = timeScaleFlag(values['time-scale']) ?? DEFAULT_TIME_SCALE;
-    const { SEMVER_PATTERN } = await import('../../../shared/contract');
-    if (values.version !== undefined && !SEMVER_PATTERN.test(values.version)) {
-      throw new UsageError(
-        `--version: expected a semantic version such as 1.5.1, got ${JSON.stringify(values.version)}`,
-      );
+    if (values.version !== undefined) {
+      const { Version } = await import('../../../shared/contract');
+      const checked = Version.safeParse(values.version);
+      if (!checked.success) {
+        throw new UsageError(
+          `--version: ${checked.error.issues[0]?.message ?? 'expected a semantic version'}, got ${JSON.stringify(values.version)}`,
+        );
+      }
     }
     const dataDir =
       values['data-dir'] === undefined
