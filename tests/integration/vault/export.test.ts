@@ -98,6 +98,11 @@ describe('exportBundle', () => {
         'synthetic-load.json',
       ].sort(),
     );
+    // The count the console and the rehearsal report is what an auditor finds in the folder.
+    const regularFiles = readdirSync(result.dir, { recursive: true, withFileTypes: true }).filter(
+      (entry) => entry.isFile(),
+    );
+    expect(result.files).toBe(regularFiles.length);
     expect(readFileSync(join(result.dir, 'smoke-tests.xml'), 'utf8')).toBe(
       '<testsuites tests="12" failures="0"/>',
     );

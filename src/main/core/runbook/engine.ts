@@ -580,7 +580,7 @@ export class RunbookEngine {
     this.scheduleUpdate(c);
     return {
       path: result.dir,
-      files: result.manifest.files.length,
+      files: result.files,
       bytes: result.bytes,
       ...(result.zipPath === null ? {} : { zipPath: result.zipPath }),
     };

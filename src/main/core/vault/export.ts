@@ -55,6 +55,8 @@ export type ExportResult = {
   name: string;
   zipPath: string | null;
   manifest: BundleManifest;
+  /** Files in the folder: the manifest's files plus the manifest and SHA256SUMS themselves. */
+  files: number;
   /** Bytes written to the folder. */
   bytes: number;
 };
@@ -305,14 +307,9 @@ export async function exportBundle(
       if (durable) await syncDir(envDir);
     }
     progress({ phase: 'done', bytesDone: bytes, bytesTotal: bytes });
-    log.info('bundle exported', {
-      runId,
-      dir,
-      zip: zipPath !== null,
-      files: files.length + 2,
-      bytes,
-    });
-    return { dir, name, zipPath, manifest, bytes };
+    const fileCount = files.length + 2;
+    log.info('bundle exported', { runId, dir, zip: zipPath !== null, files: fileCount, bytes });
+    return { dir, name, zipPath, manifest, files: fileCount, bytes };
   } catch (error) {
     await current?.abandon();
     await rm(tmp, { recursive: true, force: true });
