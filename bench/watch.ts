@@ -34,7 +34,6 @@ import {
 import { startSandbox } from '../src/main/core/sandbox';
 
 process.env['GREENLIGHT_LOG'] ??= 'silent';
-process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 
 const { values } = parseArgs({
   options: {

@@ -218,6 +218,22 @@ function configFileOf(options: AwsSessionOptions): string {
 }
 
 /**
+ * The SDK prints a multi-line process warning on stderr, once per process, when Node is older than 22 (its releases
+ * after the first week of January 2027 need 22). stderr is where the CLI reports findings and the Electron app has
+ * none, so say it once in our own log instead, unless the operator already silenced it.
+ */
+function noteSdkNodeSupport(): void {
+  const flag = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
+  if (process.env[flag] === 'true') return;
+  process.env[flag] = 'true';
+  if (Number(process.versions.node.split('.')[0]) < 22) {
+    log.warn('AWS SDK releases after the first week of January 2027 need Node 22', {
+      node: process.version,
+    });
+  }
+}
+
+/**
  * Opens the AWS access for one environment. The identity comes only from the environment's profile (resolved
  * explicitly with `fromIni`, SSO profiles included) or from explicit credentials; IMDS is switched off so neither
  * an instance role nor stray keys can ever pick the identity. Clients are created per service on first use and
@@ -229,6 +245,7 @@ export function createAwsSession(
 ): AwsSession {
   // Platform facts: never let the credential chain or the region lookup reach the EC2 metadata service.
   process.env['AWS_EC2_METADATA_DISABLED'] = 'true';
+  noteSdkNodeSupport();
   const profile = options.credentials === undefined ? environment.profile : undefined;
   if (options.credentials === undefined && profile === undefined) {
     throw new AppError(

@@ -87,8 +87,6 @@ export const preflightCommand: CommandModule = {
     if (values.scenario !== undefined && values.env !== 'sandbox') {
       throw new UsageError('--scenario only applies to --env sandbox.');
     }
-    // The SDK's Node-version notice is not a preflight finding; keep stderr for problems.
-    process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
     const loaded = await loadEnvironments(
       values.config === undefined ? {} : { path: values.config },
     );
