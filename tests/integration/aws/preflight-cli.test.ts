@@ -1,25 +1,8 @@
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { appRoot } from '../../../src/main/core/paths';
+import { greenlight } from '../../support/greenlight-cli';
 import { tempDir } from '../../support/temp';
-
-function greenlight(
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(appRoot(), 'bin', 'greenlight.mjs'), ...args], {
-      env: { ...process.env, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('greenlight preflight', () => {
   it('exits 1 and names what failed for a version that is not in ECR (embedded sandbox)', async () => {

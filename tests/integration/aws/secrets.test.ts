@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { checkSecrets, createAwsSession, runPreflight } from '../../../src/main/core/aws';
 import { setLogSink } from '../../../src/main/core/log';
 import { appRoot } from '../../../src/main/core/paths';
+import { greenlight } from '../../support/greenlight-cli';
 import { sandboxSession } from './support';
 
 const canaries = ['CANARY-db-7f3a', 'CANARY-jwt-91bc', 'CANARY-plain-55e1'];
@@ -131,27 +131,12 @@ describe('secrets pre-check never lets a value out', () => {
   it('preflight --json against the sandbox prints no secret value of the sandbox world', async () => {
     const values = sandboxSecretValues();
     expect(values.length).toBeGreaterThan(0);
-    const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn(
-        process.execPath,
-        [
-          join(appRoot(), 'bin', 'greenlight.mjs'),
-          'preflight',
-          '--env',
-          'sandbox',
-          '--version',
-          '1.5.1',
-          '--json',
-        ],
-        {
-          env: { ...process.env, GREENLIGHT_LOG: '' },
-        },
-      );
-      let out = '';
-      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-      child.on('close', (c) => resolve({ code: c, out }));
-    });
+    // Logs on (GREENLIGHT_LOG=''): they must not carry a secret either.
+    const { code, stdout, stderr } = await greenlight(
+      ['preflight', '--env', 'sandbox', '--version', '1.5.1', '--json'],
+      { GREENLIGHT_LOG: '' },
+    );
+    const out = stdout + stderr;
     expect(code).toBe(0);
     expect(out).toContain('"check": "secrets"');
     for (const value of values) expect(out).not.toContain(value);

@@ -1,30 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { greenlight } from '../../support/greenlight-cli';
 import { smokeCollection, startServer } from './loopback';
 import type { Loopback } from './loopback';
-
-const CLI = fileURLToPath(new URL('../../../src/main/core/cli/index.ts', import.meta.url));
-
-/** Runs `greenlight <args>` from the sources (through tsx, as bin/greenlight.mjs does without a build). */
-function greenlight(
-  args: string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const script = `import(${JSON.stringify(CLI)}).then(async (m) => { process.exitCode = await m.main(${JSON.stringify(args)}); });`;
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], {
-      env: { ...process.env, GREENLIGHT_LOG: 'silent' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('greenlight smoke / greenlight probe (CLI)', () => {
   let dir: string;

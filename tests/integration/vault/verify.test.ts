@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import {
   appendFileSync,
   mkdirSync,
@@ -7,8 +6,7 @@ import {
   truncateSync,
   writeFileSync,
 } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync } from 'node:fs';
 import yazl from 'yazl';
@@ -19,10 +17,9 @@ import { exportBundle } from '../../../src/main/core/vault/export';
 import type { ExportResult } from '../../../src/main/core/vault/export';
 import { verifyBundle } from '../../../src/main/core/vault/verify';
 import { openStore, startRun } from '../../support/evidence';
+import { greenlight, type CliResult } from '../../support/greenlight-cli';
 import { tempDir } from '../../support/temp';
 
-const run = promisify(execFile);
-const CLI = resolve('bin/greenlight.mjs');
 
 let dir: { path: string; cleanup: () => void };
 let store: EvidenceStore;
@@ -70,17 +67,7 @@ async function problems(path: string): Promise<string[]> {
   return report.problems.map((p) => p.message);
 }
 
-async function cli(path: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, 'verify', path], {
-      env: { ...process.env, GREENLIGHT_LOG: 'silent' },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (path: string): Promise<CliResult> => greenlight(['verify', path]);
 
 describe('verifyBundle', () => {
   it('accepts the bundle as exported, folder and zip', async () => {
@@ -226,12 +213,7 @@ describe('greenlight verify', () => {
     const missing = await cli(join(dir.path, 'no-such-bundle'));
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('does not exist');
-    const { code } = await run(process.execPath, [CLI, 'verify'], {
-      env: { ...process.env, GREENLIGHT_LOG: 'silent' },
-    }).then(
-      () => ({ code: 0 }),
-      (e: { code: number }) => ({ code: e.code }),
-    );
+    const { code } = await greenlight(['verify']);
     expect(code).toBe(2);
   });
 });
