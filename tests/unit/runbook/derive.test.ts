@@ -7,6 +7,7 @@ import {
   stepStatuses,
   type DeriveContext,
 } from '../../../src/main/core/runbook/derive';
+import { sandboxEnvironment } from '../../../src/main/core/config/sandbox-environment';
 import { foldJournal, type EntryLike } from '../../../src/main/core/runbook/facts';
 import { loadRunbook } from '../../../src/main/core/runbook/load';
 import type { Runbook } from '../../../src/main/core/runbook/types';
@@ -204,6 +205,28 @@ describe('what is ready, blocked and next', () => {
     });
     expect(stepStatuses(runbook, j.facts(), ctx()).get('no-active-deployment')?.canOverride).toBe(
       false,
+    );
+  });
+
+  it('quotes steps by the titles the checklist shows, templates filled from the run and environment', () => {
+    const environment = sandboxEnvironment({
+      endpoint: 'http://127.0.0.1:1',
+      productionUrl: 'http://127.0.0.1:2',
+      validationUrl: 'http://127.0.0.1:3',
+      region: 'us-east-1',
+      accountId: '111122223333',
+    });
+    const view = deriveRunView(new Journal().pass('aws-signed-in').facts(), ctx({ environment }));
+    const steps = view.sections.flatMap((s) => s.steps);
+    const image = steps.find((s) => s.id === 'image-in-ecr');
+    expect(image?.title).toBe('Image 1.5.1 pushed to ECR');
+    // A step waiting on it names it the same way, never as a raw `${{ version }}` template.
+    const waiting = steps.filter((s) => s.blockedReason?.includes('Image 1.5.1 pushed to ECR'));
+    expect(waiting.length).toBeGreaterThan(0);
+    expect(steps.some((s) => s.blockedReason?.includes('${{'))).toBe(false);
+    // Thresholds are fractions in the config and percentages on screen.
+    expect(steps.find((s) => s.id === 'error-budget')?.title).toBe(
+      'Error budget under 10 % in the last 60 minutes',
     );
   });
 

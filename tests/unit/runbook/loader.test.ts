@@ -213,6 +213,12 @@ describe('a broken runbook is refused with the line', () => {
   it('refuses a template naming an unknown value or the output of a step that is not a prerequisite', () => {
     const unknown = refusal(base.replace('${{ env.validationUrl }}', '${{ env.validationURL }}'));
     expect(unknown.message).toContain("unknown template value 'env.validationURL'");
+    const unknownFilter = refusal(
+      base.replace('guidance: Sign in.', 'guidance: Sign in ${{ version | upper }}.'),
+    );
+    expect(unknownFilter.message).toContain(
+      "unknown template filter 'upper' in 'version | upper' (expected one of percent)",
+    );
     const notBefore = refusal(
       base.replace('guidance: Sign in.', 'guidance: Sign in as ${{ steps.approve.actor }}.'),
     );

@@ -118,8 +118,22 @@ export function derailment(facts: RunFacts): string | undefined {
 
 export type Guard = { ok: true } | { ok: false; reason: string };
 
-const titleOf = (runbook: Runbook, id: string): string =>
-  runbook.steps.find((s) => s.id === id)?.title ?? id;
+/**
+ * Step titles as the operator reads them in the checklist, templates filled from the run (`Image 1.5.1 pushed to
+ * ECR`, not `Image ${{ version }} ...`): reasons and headlines quote them.
+ */
+function titleReader(
+  runbook: Runbook,
+  facts: RunFacts,
+  environment: Environment | undefined,
+): (step: RunbookStep | string) => string {
+  const context = templateContext(facts, environment);
+  return (step) => {
+    if (typeof step !== 'string') return renderText(step.title, context);
+    const found = runbook.steps.find((s) => s.id === step);
+    return found === undefined ? step : renderText(found.title, context);
+  };
+}
 
 /**
  * Approve = ContinueDeployment(READY_WAIT): only while the deployment is Ready (reference: otherwise
@@ -130,6 +144,7 @@ export function approveGuard(
   runbook: Runbook,
   facts: RunFacts,
   running: ReadonlySet<string> = new Set(),
+  environment?: Environment,
 ): Guard {
   const approve = runbook.steps.find((s) => s.operation === 'codedeploy.approve');
   if (approve === undefined) return { ok: false, reason: 'this runbook has no approve step' };
@@ -145,14 +160,15 @@ export function approveGuard(
   if (status !== 'Ready')
     return { ok: false, reason: `the deployment is ${status ?? 'not observed yet'}, not Ready` };
   const ancestors = ancestorsOf(runbook, approve.id);
+  const titleOf = titleReader(runbook, facts, environment);
   const failedGates: string[] = [];
   const waiting: string[] = [];
   for (const step of runbook.steps) {
     if (!ancestors.has(step.id)) continue;
     const state = facts.steps.get(step.id)?.state;
     if (isSatisfied(state)) continue;
-    if (state === 'failed') failedGates.push(step.title);
-    else waiting.push(step.title);
+    if (state === 'failed') failedGates.push(titleOf(step));
+    else waiting.push(titleOf(step));
   }
   if (failedGates.length > 0) {
     return {
@@ -211,9 +227,10 @@ type StepStatus = {
 export function stepStatuses(
   runbook: Runbook,
   facts: RunFacts,
-  ctx: Pick<DeriveContext, 'integrations' | 'running'>,
+  ctx: Pick<DeriveContext, 'integrations' | 'running'> & { environment?: Environment | undefined },
 ): Map<string, StepStatus> {
   const result = new Map<string, StepStatus>();
+  const titleOf = titleReader(runbook, facts, ctx.environment);
   const derailed = derailment(facts);
   const needsDeployment = dependsOnDeployment(runbook);
   const finished = facts.outcome !== undefined;
@@ -232,11 +249,11 @@ export function stepStatuses(
   const blockedByPrereqs = (step: RunbookStep): string | undefined => {
     const failed = step.requires.filter((r) => stateOf(r) === 'failed');
     if (failed.length > 0) {
-      return `blocked: ${failed.map((r) => `'${titleOf(runbook, r)}'`).join(', ')} failed (retry, override with a reason, or roll back)`;
+      return `blocked: ${failed.map((r) => `'${titleOf(r)}'`).join(', ')} failed (retry, override with a reason, or roll back)`;
     }
     const waiting = step.requires.filter((r) => !isSatisfied(stateOf(r)));
     return waiting.length > 0
-      ? `waits for: ${waiting.map((r) => titleOf(runbook, r)).join(', ')}`
+      ? `waits for: ${waiting.map((r) => titleOf(r)).join(', ')}`
       : undefined;
   };
 
@@ -244,7 +261,7 @@ export function stepStatuses(
     if (pendingByStep.has(step.id))
       return 'an earlier call of this step has no recorded outcome yet: reconciling with AWS';
     if (step.operation === 'codedeploy.approve') {
-      const g = approveGuard(runbook, facts, ctx.running);
+      const g = approveGuard(runbook, facts, ctx.running, ctx.environment);
       return g.ok ? undefined : g.reason;
     }
     return undefined;
@@ -468,12 +485,13 @@ export function deploymentView(
   runbook: Runbook,
   facts: RunFacts,
   running: ReadonlySet<string> = new Set(),
+  environment?: Environment,
 ): DeploymentView | undefined {
   const id = facts.deploymentId;
   if (id === undefined) return undefined;
   const obs = facts.deployment;
   const d = obs?.deployment;
-  const approve = approveGuard(runbook, facts, running);
+  const approve = approveGuard(runbook, facts, running, environment);
   const rollback = rollbackGuard(facts);
   const terminate = terminateBlueGuard(facts);
   const rb = facts.rollback?.deployment;
@@ -531,6 +549,7 @@ function headline(
   facts: RunFacts,
   statuses: ReadonlyMap<string, StepStatus>,
   deployment: DeploymentView | undefined,
+  titleOf: (step: RunbookStep) => string,
 ): string {
   const target = `${facts.version} to ${facts.environment}`;
   if (facts.outcome !== undefined) {
@@ -549,20 +568,19 @@ function headline(
     return `Rolling back: following rollback deployment ${rb.deploymentId} (${rb.status}).`;
   if (facts.rollbackRequested !== undefined && (rb === undefined || !isTerminalStatus(rb.status)))
     return 'Rolling back: stop requested, waiting for CodeDeploy.';
-  const running = runbook.steps
-    .filter((s) => statuses.get(s.id)?.state === 'running')
-    .map((s) => s.title);
+  const running = runbook.steps.filter((s) => statuses.get(s.id)?.state === 'running').map(titleOf);
   if (deployment?.canApprove) {
     const until = deployment.readyWait?.deadline;
     return `Every gate passed: approve the traffic shift${until ? ` before ${until.slice(11, 19)}Z (then ${deployment.readyWait?.action ?? 'STOP_DEPLOYMENT'})` : ''}.`;
   }
   const next = nextStep(runbook, statuses);
   if (running.length > 0) return `Running: ${running.join(', ')}.`;
-  if (next !== undefined && statuses.get(next.id)?.state === 'ready') return `Next: ${next.title}.`;
+  if (next !== undefined && statuses.get(next.id)?.state === 'ready')
+    return `Next: ${titleOf(next)}.`;
   const blocked = runbook.steps.find(
     (s) => s.when === 'always' && statuses.get(s.id)?.state === 'failed',
   );
-  if (blocked !== undefined) return `Blocked: '${blocked.title}' failed.`;
+  if (blocked !== undefined) return `Blocked: '${titleOf(blocked)}' failed.`;
   return 'Waiting.';
 }
 
@@ -571,6 +589,7 @@ export function deriveRunView(facts: RunFacts, ctx: DeriveContext): RunView {
   const { runbook } = ctx;
   const statuses = stepStatuses(runbook, facts, ctx);
   const tctx = templateContext(facts, ctx.environment);
+  const titleOf = titleReader(runbook, facts, ctx.environment);
   const sections: SectionView[] = runbook.sections.map((section) => ({
     id: section.id,
     title: section.title,
@@ -588,7 +607,7 @@ export function deriveRunView(facts: RunFacts, ctx: DeriveContext): RunView {
         return {
           id: s.id,
           sectionId: s.section,
-          title: renderText(s.title, tctx),
+          title: titleOf(s),
           kind: s.kind,
           state: st.state,
           ...(st.blockedReason === undefined || st.state === 'skipped'
@@ -608,7 +627,7 @@ export function deriveRunView(facts: RunFacts, ctx: DeriveContext): RunView {
         };
       }),
   }));
-  const deployment = deploymentView(runbook, facts, ctx.running);
+  const deployment = deploymentView(runbook, facts, ctx.running, ctx.environment);
   const next = nextStep(runbook, statuses);
   return {
     id: facts.runId,
@@ -621,7 +640,7 @@ export function deriveRunView(facts: RunFacts, ctx: DeriveContext): RunView {
     ...(facts.outcome === undefined
       ? {}
       : { endedAt: facts.finished?.at ?? facts.outcome.at, outcome: facts.outcome.outcome }),
-    headline: headline(runbook, facts, statuses, deployment),
+    headline: headline(runbook, facts, statuses, deployment, titleOf),
     sections,
     ...(next === undefined || facts.outcome !== undefined ? {} : { nextStepId: next.id }),
     ...(deployment === undefined ? {} : { deployment }),

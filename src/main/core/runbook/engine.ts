@@ -395,7 +395,12 @@ export class RunbookEngine {
         }
       }
     }
-    const guard = approveGuard(this.runbook, c.facts(), new Set(c.running.keys()));
+    const guard = approveGuard(
+      this.runbook,
+      c.facts(),
+      new Set(c.running.keys()),
+      c.env?.environment,
+    );
     if (!guard.ok)
       throw new AppError('approve-refused', `Approve is not possible: ${guard.reason}.`, {
         reason: guard.reason,
@@ -1340,6 +1345,7 @@ export class RunbookEngine {
 
   private statusContext(c: RunController | undefined) {
     return {
+      environment: c?.env?.environment,
       integrations: c?.env?.integrations ?? new Set<string>(),
       running: new Set(c?.running.keys() ?? []),
     };

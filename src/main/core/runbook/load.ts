@@ -95,8 +95,8 @@ function checkThreshold(name: ThresholdName, value: number | string): string | u
       return `threshold ${name}: expected ${range.what} or a \${{ env.thresholds.* }} reference, got '${value}'`;
     }
     const expression = expressions[0] ?? '';
-    if (!expression.startsWith('env.thresholds.')) {
-      return `threshold ${name}: a template threshold must come from env.thresholds.*, got '${expression}'`;
+    if (!expression.startsWith('env.thresholds.') || expression.includes('|')) {
+      return `threshold ${name}: a template threshold must be a plain env.thresholds.* value (no filter), got '${expression}'`;
     }
     return expressionProblem(expression);
   }

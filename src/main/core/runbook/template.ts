@@ -1,6 +1,7 @@
 /**
  * Runbook templates: `${{ env.resources.cluster }}`, `${{ version }}`, `${{ steps.register-task-definition.arn }}`.
  * GitHub-Actions-style braces, so the shell's `${ENV}` and Postman's `{{baseUrl}}` in guidance text stay as written.
+ * A value may go through one display filter: `${{ env.thresholds.errorBudget | percent }}` shows 0.1 as `10 %`.
  */
 
 const PATTERN = /\$\{\{\s*([^}]*?)\s*\}\}/g;
@@ -40,21 +41,43 @@ const simplePaths = new Set<string>([
   'deployment.id',
 ]);
 
+/** Display filters: how a value reads in a title or guidance (thresholds are fractions in the config). */
+const filters: Record<string, (value: unknown) => string | undefined> = {
+  percent: (value) =>
+    typeof value === 'number' && Number.isFinite(value)
+      ? `${Number((value * 100).toPrecision(6))} %`
+      : undefined,
+};
+
+/** `path | filter` split; the filter is undefined when there is none. */
+function splitExpression(expression: string): { path: string; filter: string | undefined } {
+  const bar = expression.indexOf('|');
+  return bar === -1
+    ? { path: expression.trim(), filter: undefined }
+    : { path: expression.slice(0, bar).trim(), filter: expression.slice(bar + 1).trim() };
+}
+
 /** Every `${{ ... }}` expression in a text, in order. */
 export function templateExpressions(text: string): string[] {
   return [...text.matchAll(PATTERN)].map((m) => m[1] ?? '');
 }
 
-/** A step output reference `steps.<id>.<field>`, split; undefined for anything else. */
+/** A step output reference `steps.<id>.<field>` (a filter aside), split; undefined for anything else. */
 export function stepReference(expression: string): { stepId: string; field: string } | undefined {
-  const m = /^steps\.([a-z0-9][a-z0-9-]*)\.([A-Za-z][A-Za-z0-9]*)$/.exec(expression);
+  const m = /^steps\.([a-z0-9][a-z0-9-]*)\.([A-Za-z][A-Za-z0-9]*)$/.exec(
+    splitExpression(expression).path,
+  );
   return m?.[1] !== undefined && m[2] !== undefined ? { stepId: m[1], field: m[2] } : undefined;
 }
 
 /** Why an expression is not usable, or undefined when it is (step references are checked by the loader). */
 export function expressionProblem(expression: string): string | undefined {
-  if (simplePaths.has(expression) || stepReference(expression) !== undefined) return undefined;
-  return `unknown template value '${expression}' (expected one of ${[...simplePaths].join(', ')} or steps.<step-id>.<field>)`;
+  const { path, filter } = splitExpression(expression);
+  if (filter !== undefined && !Object.hasOwn(filters, filter)) {
+    return `unknown template filter '${filter}' in '${expression}' (expected one of ${Object.keys(filters).join(', ')})`;
+  }
+  if (simplePaths.has(path) || stepReference(path) !== undefined) return undefined;
+  return `unknown template value '${path}' (expected one of ${[...simplePaths].join(', ')} or steps.<step-id>.<field>)`;
 }
 
 /** What templates are resolved against. A missing value renders as `<name>` in display text. */
@@ -73,9 +96,19 @@ function toText(value: unknown): string {
  */
 export function renderText(text: string, context: TemplateContext): string {
   return text.replace(PATTERN, (_all, expression: string) => {
-    const value = context.lookup(expression);
-    return value === undefined || value === null ? `<${expression}>` : toText(value);
+    const value = lookupFiltered(expression, context);
+    return value === undefined || value === null
+      ? `<${splitExpression(expression).path}>`
+      : toText(value);
   });
+}
+
+/** The expression's value, through its filter when it has one (undefined when unknown or not filterable). */
+function lookupFiltered(expression: string, context: TemplateContext): unknown {
+  const { path, filter } = splitExpression(expression);
+  const value = context.lookup(path);
+  if (filter === undefined || value === undefined || value === null) return value;
+  return filters[filter]?.(value);
 }
 
 /**
@@ -89,13 +122,13 @@ export function resolveValue(
   if (typeof value === 'string') {
     const whole = WHOLE.exec(value);
     if (whole?.[1] !== undefined) {
-      const resolved = context.lookup(whole[1]);
+      const resolved = lookupFiltered(whole[1], context);
       return resolved === undefined || resolved === null
         ? { ok: false, missing: whole[1] }
         : { ok: true, value: resolved };
     }
     for (const expression of templateExpressions(value)) {
-      const resolved = context.lookup(expression);
+      const resolved = lookupFiltered(expression, context);
       if (resolved === undefined || resolved === null) return { ok: false, missing: expression };
     }
     return { ok: true, value: renderText(value, context) };
