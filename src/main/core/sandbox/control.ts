@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Engine } from './engine';
+import type { IntegrationsSnapshot } from './integrations';
 import { isScenarioName, scenarioNames, scenarioSummaries, type ScenarioName } from './scenarios';
 import { activeStatuses } from './state';
 
@@ -9,6 +10,8 @@ export type ControlDeps = {
   setScenario(name: ScenarioName): Promise<void>;
   /** Re-arms the transition timer after the clock jumped. */
   reschedule(): void;
+  /** The simulated Slack and Grafana: where they are and what they received. */
+  integrations?: () => IntegrationsSnapshot;
 };
 
 function reply(res: ServerResponse, status: number, body: unknown): void {
@@ -24,7 +27,10 @@ function invalid(res: ServerResponse, message: string): void {
   reply(res, 400, { error: { code: 'invalid_request', message } });
 }
 
-/** What GET /_sandbox shows: scenario, clock, fleet routing, alarms and the deployments (newest first). */
+/**
+ * What GET /_sandbox shows: scenario, clock, fleet routing, alarms, the deployments (newest first), and what the
+ * simulated Slack and Grafana received.
+ */
 export function controlSnapshot(deps: ControlDeps) {
   const { engine } = deps;
   engine.advance();
@@ -54,6 +60,7 @@ export function controlSnapshot(deps: ControlDeps) {
         taskDefinition: d.taskDefinitionArn,
         createTime: new Date(d.createTime).toISOString(),
       })),
+    ...(deps.integrations === undefined ? {} : { integrations: deps.integrations() }),
   };
 }
 

@@ -5,6 +5,7 @@ import { createClock } from './clock';
 import { handleControl } from './control';
 import { Engine } from './engine';
 import { listen, startFleet } from './fleet';
+import { emptyIntegrationsState, SANDBOX_GRAFANA_TOKEN, startIntegrations } from './integrations';
 import { loadSandboxState, saveSandboxState } from './persistence';
 import { createRouter } from './router';
 import { isScenarioName, scenarioNames, type ScenarioName } from './scenarios';
@@ -29,12 +30,20 @@ export type Sandbox = {
   endpoint: string;
   productionUrl: string;
   validationUrl: string;
-  /** `${endpoint}/_sandbox`: GET state, POST {scenario} / {alarm: {name, state}} / {advanceMs}. */
+  /**
+   * `${endpoint}/_sandbox`: GET state (with `integrations`: what the simulated Slack and Grafana received), POST
+   * {scenario} / {alarm: {name, state}} / {advanceMs}.
+   */
   controlUrl: string;
   region: 'us-east-1';
   accountId: '111122223333';
   /** Any non-empty credentials are accepted; these are handy fakes. */
   credentials: { accessKeyId: string; secretAccessKey: string };
+  /**
+   * A simulated Slack incoming webhook and a simulated Grafana HTTP API (search, annotations) on a loopback
+   * listener of their own; the Grafana token is a published fake, like `credentials`, and any other is refused.
+   */
+  integrations: { slackWebhookUrl: string; grafana: { url: string; token: string } };
   scenario(): ScenarioName;
   /** Switches on a running sandbox (the validation listener closes/reopens in the background for vpn-down). */
   setScenario(name: ScenarioName): void;
@@ -74,8 +83,8 @@ function checkOptions(options: SandboxOptions): void {
 }
 
 /**
- * Starts the sandbox: a simulated AWS (the real SDK v3 clients and the AWS CLI talk to `endpoint`) and the
- * Fixnado fleet (production and validation listeners), all on 127.0.0.1.
+ * Starts the sandbox: a simulated AWS (the real SDK v3 clients and the AWS CLI talk to `endpoint`), the
+ * Fixnado fleet (production and validation listeners) and a simulated Slack webhook and Grafana, all on 127.0.0.1.
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   checkOptions(options);
@@ -122,6 +131,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   engine.advance();
 
   const fleet = await startFleet({ engine, log, scenario: () => state.scenario });
+  const integrations = await startIntegrations({
+    log,
+    state: () => (state.integrations ??= emptyIntegrationsState()),
+    changed: persist,
+  });
 
   const setScenario = async (name: ScenarioName): Promise<void> => {
     engine.advance();
@@ -143,7 +157,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       scenario: () => state.scenario,
       control: (req, res, raw) =>
         handleControl(
-          { engine, urls: () => urls, setScenario, reschedule: schedule },
+          {
+            engine,
+            urls: () => urls,
+            setScenario,
+            reschedule: schedule,
+            integrations: () => integrations.snapshot(),
+          },
           req,
           res,
           raw,
@@ -155,7 +175,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   try {
     port = await listen(server, options.port ?? 0);
   } catch (error) {
-    await fleet.close();
+    await Promise.all([fleet.close(), integrations.close()]);
     throw new AppError(
       'sandbox_port_unavailable',
       `The sandbox could not listen on 127.0.0.1:${options.port ?? 0}: ${error instanceof Error ? error.message : String(error)}`,
@@ -180,6 +200,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     credentials: {
       accessKeyId: 'AKIASANDBOXEXAMPLE01',
       secretAccessKey: 'sandbox-secret-access-key-not-real',
+    },
+    integrations: {
+      slackWebhookUrl: integrations.slackWebhookUrl,
+      grafana: { url: integrations.grafanaUrl, token: SANDBOX_GRAFANA_TOKEN },
     },
     scenario: () => state.scenario,
     setScenario(name) {
@@ -209,6 +233,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           server.closeAllConnections();
         }),
         fleet.close(),
+        integrations.close(),
       ]);
     },
   };

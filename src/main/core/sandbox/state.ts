@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { IntegrationsState } from './integrations';
 import type { ScenarioName } from './scenarios';
 import { appSpecFor, arns, type WorldFixture } from './world';
 
@@ -135,6 +136,8 @@ export type SandboxState = {
   alarms: Record<string, AlarmState>;
   /** Alarms the `alarm-rollback` scenario put into ALARM, so they clear once the rollback is done. */
   scenarioAlarms: string[];
+  /** What the simulated Slack and Grafana received (absent in state files from before they existed). */
+  integrations?: IntegrationsState;
   service: {
     taskDefinitionArn: string;
     blue: TaskSetState;
