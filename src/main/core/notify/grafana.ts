@@ -234,7 +234,8 @@ export async function findDashboard(
 ): Promise<GrafanaDashboard> {
   const target = targetOf(connection);
   const wanted = normalize(title);
-  const query = title.split(' / ').at(-1)?.trim() || title.trim();
+  const clean = title.replace(/\s+/g, ' ').trim();
+  const query = clean.split(' / ').at(-1)?.trim() || clean;
   const hits = await searchDashboards(connection, query, options);
   const exact = hits.filter((h) => normalize(h.title) === wanted);
   const inFolder = hits.filter(
