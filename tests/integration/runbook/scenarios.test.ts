@@ -5,6 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openEvidenceStore } from '../../../src/main/core/evidence/store';
 import { foldJournal } from '../../../src/main/core/runbook/facts';
 import { rehearse, type RehearsalResult } from '../../../src/main/core/runbook/rehearsal';
+import { startSandbox, type Sandbox } from '../../../src/main/core/sandbox/index';
+import type { IntegrationsSnapshot } from '../../../src/main/core/sandbox/integrations';
 import type { ScenarioName } from '../../../src/main/core/sandbox/scenarios';
 
 // Every scenario end to end through the engine (real sandbox over HTTP, real SDK, real SQLite, real newman).
@@ -12,18 +14,29 @@ import type { ScenarioName } from '../../../src/main/core/sandbox/scenarios';
 // Ready window run at 100x, so a 12 s window holds newman and a 1,000-sample probe on a busy 2-core machine.
 process.env['GREENLIGHT_LOG'] = 'silent';
 const dirs: string[] = [];
-afterAll(() => {
+const sandboxes: Sandbox[] = [];
+afterAll(async () => {
+  for (const sandbox of sandboxes) await sandbox.close();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
 async function run(
   scenario: ScenarioName,
   timeScale: number,
+  sandbox?: Sandbox,
 ): Promise<RehearsalResult & { dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), `gl-${scenario}-`));
   dirs.push(dataDir);
-  const result = await rehearse({ scenario, timeScale, dataDir });
+  const result = await rehearse({ scenario, timeScale, dataDir, sandbox });
   return { ...result, dataDir };
+}
+
+/** What the sandbox's simulated Slack and Grafana received, as GET /_sandbox shows it. */
+async function integrationsOf(sandbox: Sandbox): Promise<IntegrationsSnapshot> {
+  const state = (await (await fetch(sandbox.controlUrl)).json()) as {
+    integrations: IntegrationsSnapshot;
+  };
+  return state.integrations;
 }
 
 /** The run's journal as the evidence store has it (opened again: what an auditor would read). */
@@ -100,10 +113,14 @@ describe.concurrent('rehearsals where CodeDeploy fails the deployment', () => {
 
 describe('rehearsals through the validation gates', () => {
   it(
-    'happy: released and verified on production, with every kind of evidence',
+    'happy: released and verified on production, with every kind of evidence; Grafana annotated once, Slack posted',
     { timeout: 180_000 },
     async () => {
-      const r = await run('happy', 100);
+      // The test's own sandbox (as the embedded one would be), so its control state can be read after the run.
+      const sandbox = await startSandbox({ scenario: 'happy', timeScale: 100 });
+      sandboxes.push(sandbox);
+      const r = await run('happy', 100, sandbox);
+      const received = await integrationsOf(sandbox);
       expect(r.judgement.problems, r.view.headline).toEqual([]);
       expect(r.view.outcome).toBe('released');
       expect(r.view.smoke).toMatchObject({ passed: true, failed: 0 });
@@ -125,18 +142,46 @@ describe('rehearsals through the validation gates', () => {
           'latest-success.json',
           'slack-summary.txt',
           'deployment-notice.md',
+          'grafana-annotation.json',
         ]),
       );
-      expect(
-        journal
-          .filter((e) => e.kind === 'intent')
-          .map((e) => (e.payload as { action: string }).action),
-      ).toEqual([
+      const actions = journal
+        .filter((e) => e.kind === 'intent')
+        .map((e) => (e.payload as { action: string }).action);
+      expect(actions.slice(0, 3)).toEqual([
         'ecs:RegisterTaskDefinition',
         'codedeploy:CreateDeployment',
         'codedeploy:ContinueDeployment',
+      ]);
+      // After the deployment succeeded the annotation and the vault record run side by side; Slack after the vault.
+      expect(actions.slice(3).sort()).toEqual([
+        'grafana:CreateAnnotation',
+        'slack:PostMessage',
         'vault:WriteLatestSuccess',
       ]);
+      const deploymentId = r.view.deployment?.deploymentId as string;
+      expect(stepState(r, 'grafana-annotation')).toBe('passed');
+      expect(steps(r).find((s) => s.id === 'slack-summary')?.summary).toBe(
+        'Posted the summary to #release-ops.',
+      );
+      // Exactly one annotation, on the playbook's dashboard, carrying the deployment id and the version.
+      expect(received.grafana.annotations).toHaveLength(1);
+      expect(received.grafana.annotations[0]).toMatchObject({
+        dashboard: 'Fixnado / Platform Health',
+        tags: expect.arrayContaining([
+          'greenlight',
+          'version:1.5.1',
+          `greenlight-run:${r.view.id}`,
+        ]),
+        text: expect.stringContaining(deploymentId),
+      });
+      expect(received.grafana.annotations[0]?.text).toContain('1.5.1');
+      expect(received.slack.messages).toHaveLength(1);
+      expect(received.slack.messages[0]?.text).toContain(deploymentId);
+      // The token and the webhook are credentials: never in the evidence.
+      const everything = JSON.stringify(journal);
+      expect(everything).not.toContain(sandbox.integrations.grafana.token);
+      expect(everything).not.toContain(sandbox.integrations.slackWebhookUrl);
       const created = journal.find((e) => e.kind === 'run-created')?.payload as {
         runbook: { hash: string };
       };

@@ -936,6 +936,51 @@ export class RunbookEngine {
         record(stopped ? 'applied' : 'unknown', { status: deployment.status });
         return;
       }
+      case 'grafana:CreateAnnotation': {
+        // Grafana has no idempotency key: the annotation carries this run's tag, so look for it before the step
+        // may post again.
+        const grafana = await env.grafana();
+        const uid = typeof request['dashboardUID'] === 'string' ? request['dashboardUID'] : '';
+        const dashboard = typeof request['dashboard'] === 'string' ? request['dashboard'] : uid;
+        if (grafana === undefined || uid === '') {
+          this.store.recordOutcome(intent.intentId, {
+            status: 'unknown',
+            note: note(
+              'no Grafana integration to look in; check the dashboard before running the step again',
+            ),
+          });
+          record('unknown');
+          return;
+        }
+        const { findAnnotations, runTag } = await import('../notify/grafana');
+        const [found] = await findAnnotations(grafana, {
+          dashboardUID: uid,
+          tags: [runTag(c.runId)],
+        });
+        if (found !== undefined) {
+          this.store.recordOutcome(intent.intentId, {
+            status: 'succeeded',
+            response: { annotationId: found.id, dashboardUID: uid, how: 'reconciled' },
+            note: note(
+              `Grafana has annotation ${found.id} for this run; adopted, nothing sent again`,
+            ),
+          });
+          adoptStep(
+            intent.stepId,
+            `Adopted annotation ${found.id} on "${dashboard}", made just before Greenlight stopped: nothing was annotated twice.`,
+            { annotationId: found.id, dashboardUID: uid, how: 'reconciled' },
+          );
+          record('adopted', { annotationId: found.id });
+        } else {
+          this.store.recordOutcome(intent.intentId, {
+            status: 'failed',
+            note: note('Grafana shows no annotation for this run: it was not made'),
+            error: { code: 'not-created', message: 'no annotation found for this run' },
+          });
+          record('not-created');
+        }
+        return;
+      }
       default:
         this.store.recordOutcome(intent.intentId, {
           status: 'unknown',

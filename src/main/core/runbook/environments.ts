@@ -23,6 +23,8 @@ export type ReleaseEnvironment = {
   integrations: Set<string>;
   /** The Slack webhook, resolved from its reference at the moment it is needed; undefined when not configured. */
   slackWebhook(): Promise<string | undefined>;
+  /** Grafana's URL and service-account token, the token resolved when needed; undefined when not configured. */
+  grafana(): Promise<{ url: string; token: string } | undefined>;
   /** The exact command that signs the operator in again. */
   loginCommand: string;
 };
@@ -52,6 +54,8 @@ export type ProviderOptions = {
 /** What the provider needs from a running sandbox. */
 export type RunningSandbox = SandboxLike & {
   credentials: { accessKeyId: string; secretAccessKey: string };
+  /** The sandbox's simulated Slack webhook and Grafana (absent: the sandbox environment has no integrations). */
+  integrations?: { slackWebhookUrl: string; grafana: { url: string; token: string } } | undefined;
   clock: { now(): number; timeScale: number };
   controlUrl?: string;
   close?(): Promise<void>;
@@ -70,7 +74,10 @@ export function vaultFolderOf(vaultRoot: string, base: string): string {
 
 /**
  * Builds a ReleaseEnvironment from an Environment: one AWS session (static sandbox credentials, or the profile),
- * the CodeDeploy/ECS driver, the vault folder (created when missing) and the integrations.
+ * the CodeDeploy/ECS driver, the vault folder (created when missing) and the integrations. A config file only
+ * holds references to integration secrets (`env:`/`keychain:`), resolved when a step needs them. The sandbox's
+ * simulated Slack and Grafana come from the running sandbox itself, as its static AWS credentials do (their
+ * fake webhook and token are no secret worth a reference); an integration the environment configures wins.
  */
 export async function releaseEnvironment(
   environment: Environment,
@@ -92,12 +99,16 @@ export async function releaseEnvironment(
         }),
   });
   await mkdir(options.vaultRoot, { recursive: true });
-  const integrations = new Set(
-    Object.entries(environment.integrations)
+  const simulated = sandbox?.integrations;
+  const integrations = new Set([
+    ...Object.entries(environment.integrations)
       .filter(([, v]) => v !== undefined)
       .map(([k]) => k),
-  );
+    ...(simulated === undefined ? [] : ['slack', 'grafana']),
+  ]);
   const slack = environment.integrations.slack;
+  const grafana = environment.integrations.grafana;
+  const secretOptions = { env: options.env ?? process.env };
   return {
     environment,
     session,
@@ -107,8 +118,12 @@ export async function releaseEnvironment(
     integrations,
     slackWebhook: async () =>
       slack === undefined
-        ? undefined
-        : resolveSecretRef(slack.webhookUrl, { env: options.env ?? process.env }),
+        ? simulated?.slackWebhookUrl
+        : resolveSecretRef(slack.webhookUrl, secretOptions),
+    grafana: async () =>
+      grafana === undefined
+        ? simulated?.grafana
+        : { url: grafana.url, token: await resolveSecretRef(grafana.token, secretOptions) },
     loginCommand: `aws sso login --profile ${environment.profile ?? environment.name}`,
   };
 }

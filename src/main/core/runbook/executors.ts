@@ -753,9 +753,95 @@ export const executors: Record<OperationName, Executor> = {
   },
 
   async 'grafana.annotate'(ctx) {
+    const dashboard = requireString(ctx, 'dashboard');
+    const grafana = await ctx.env.grafana();
+    if (grafana === undefined) {
+      return {
+        status: 'skipped',
+        summary: `No Grafana integration is configured for ${ctx.env.environment.name}: annotate "${dashboard}" by hand.`,
+        data: { annotated: false },
+      };
+    }
+    const { createAnnotation, findAnnotations, findDashboard, runTag } =
+      await import('../notify/grafana');
+    const options = { signal: ctx.signal };
+    const found = await findDashboard(grafana, dashboard, options);
+    const f = ctx.facts();
+    const deployment = f.deployment?.deployment;
+    const digest = [...f.steps.values()]
+      .map((s) => str(s.data['digest']))
+      .find((d) => d !== undefined);
+    const environment = ctx.env.environment.name;
+    const tags = [
+      'greenlight',
+      'deploy',
+      `env:${environment}`,
+      `version:${ctx.version}`,
+      runTag(ctx.runId),
+    ];
+    const text = [
+      `Greenlight: ${ctx.version} deployed to ${environment}`,
+      `deployment ${f.deploymentId ?? '?'} ${deployment?.status ?? 'status unknown'}`,
+      `image ${digest ?? 'digest unknown'}`,
+      `run ${ctx.runId}${ctx.isRehearsal ? ' (rehearsal)' : ''}`,
+    ].join('; ');
+    let id: number | undefined;
+    let how: 'created' | 'found' = 'created';
+    let time = Date.now();
+    // An earlier attempt of this run may have reached Grafana without its answer being recorded (a timeout, a
+    // crash): Grafana has no idempotency key, so look for this run's tag before annotating again.
+    if (f.firstIntent.has('grafana:CreateAnnotation')) {
+      const earlier = await findAnnotations(
+        grafana,
+        { dashboardUID: found.uid, tags: [runTag(ctx.runId)] },
+        options,
+      );
+      if (earlier[0] !== undefined) {
+        ({ id, time } = earlier[0]);
+        how = 'found';
+      }
+    }
+    if (id === undefined) {
+      const created = await ctx.mutate(
+        'grafana:CreateAnnotation',
+        {
+          grafana: new URL(grafana.url).host,
+          dashboard,
+          dashboardUID: found.uid,
+          time,
+          tags,
+          text,
+        },
+        () => createAnnotation(grafana, { dashboardUID: found.uid, time, tags, text }, options),
+        (x) => ({ annotationId: x.id, dashboardUID: found.uid, message: x.message }),
+      );
+      id = created.id;
+    }
+    const title = found.folderTitle ? `${found.folderTitle} / ${found.title}` : found.title;
     return {
-      status: 'skipped',
-      summary: `Grafana annotation of "${requireString(ctx, 'dashboard')}" is not available in this build; annotate it by hand.`,
+      status: 'passed',
+      summary:
+        how === 'created'
+          ? `Annotated "${title}" with ${ctx.version} (deployment ${f.deploymentId ?? '?'}): annotation ${id}.`
+          : `Found annotation ${id} on "${title}", made by an earlier attempt of this run: nothing annotated twice.`,
+      data: {
+        annotationId: id,
+        dashboardUID: found.uid,
+        dashboard: title,
+        ...(found.url === undefined ? {} : { dashboardUrl: found.url }),
+        how,
+      },
+      artifacts: [
+        {
+          name: 'grafana-annotation.json',
+          mediaType: 'application/json',
+          content: JSON.stringify(
+            { id, dashboard: title, dashboardUID: found.uid, time, tags, text },
+            null,
+            2,
+          ),
+        },
+      ],
     };
   },
 };
