@@ -21,6 +21,8 @@ const given = JSON.parse(sandboxJson) as {
   productionUrl: string;
   validationUrl: string;
   controlUrl: string;
+  /** The sandbox's simulated Slack and Grafana; without them the run skips Grafana and sends no Slack. */
+  integrations?: RunningSandbox['integrations'];
 };
 const say = (event: Record<string, unknown>): void => {
   process.stdout.write(JSON.stringify(event) + '\n');

@@ -154,7 +154,8 @@ describe('the console over the contract', () => {
       'notify.preview',
       { runId: run.id },
     );
-    expect(notice.isSlackConfigured).toBe(false);
+    // The embedded sandbox comes with its simulated Slack webhook.
+    expect(notice.isSlackConfigured).toBe(true);
     expect(notice.email).toContain('1.5.1');
 
     const second = await raw('run.start', { environment: 'sandbox', version: '1.5.1' });

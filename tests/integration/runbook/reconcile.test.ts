@@ -16,7 +16,9 @@ import {
 } from '../../../src/main/core/runbook/environments';
 import { foldJournal } from '../../../src/main/core/runbook/facts';
 import { loadRunbook } from '../../../src/main/core/runbook/load';
+import { createAnnotation, findDashboard, runTag } from '../../../src/main/core/notify/grafana';
 import { startSandbox, type Sandbox } from '../../../src/main/core/sandbox/index';
+import type { IntegrationsSnapshot } from '../../../src/main/core/sandbox/integrations';
 
 process.env['GREENLIGHT_LOG'] = 'silent';
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -24,7 +26,9 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function setup(options: { slackWebhook?: string } = {}): Promise<{
+async function setup(
+  options: { slackWebhook?: string; noIntegrations?: boolean; timeScale?: number } = {},
+): Promise<{
   sandbox: Sandbox;
   store: EvidenceStore;
   env: ReleaseEnvironment;
@@ -33,7 +37,7 @@ async function setup(options: { slackWebhook?: string } = {}): Promise<{
 }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gl-reconcile-'));
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  const sandbox = await startSandbox({ scenario: 'happy', timeScale: 60 });
+  const sandbox = await startSandbox({ scenario: 'happy', timeScale: options.timeScale ?? 60 });
   cleanups.push(() => sandbox.close());
   const { store } = await openEvidenceStore({ dataDir });
   cleanups.push(() => store.close());
@@ -52,7 +56,8 @@ async function setup(options: { slackWebhook?: string } = {}): Promise<{
           },
         };
   const env = await releaseEnvironment(environment, {
-    sandbox,
+    // Without its simulated Slack and Grafana, the sandbox environment has no integration at all.
+    sandbox: options.noIntegrations === true ? { ...sandbox, integrations: undefined } : sandbox,
     vaultRoot: join(dataDir, 'vault'),
     env: options.slackWebhook === undefined ? {} : { GL_TEST_SLACK_WEBHOOK: options.slackWebhook },
   });
@@ -130,6 +135,122 @@ describe('reconciling an intent left without an outcome', () => {
   });
 });
 
+/** The annotations the sandbox's Grafana holds for a run (by its greenlight-run tag), as GET /_sandbox shows them. */
+async function annotationsOf(sandbox: Sandbox, runId: string) {
+  const state = (await (await fetch(sandbox.controlUrl)).json()) as {
+    integrations: IntegrationsSnapshot;
+  };
+  return state.integrations.grafana.annotations.filter((a) => a.tags.includes(runTag(runId)));
+}
+
+/** Grafana's side of the crash window: the intent is journaled and the annotation may or may not be made. */
+async function grafanaIntent(
+  store: EvidenceStore,
+  env: ReleaseEnvironment,
+  runId: string,
+  options: { made: boolean },
+) {
+  const grafana = await env.grafana();
+  if (grafana === undefined) throw new Error('the sandbox environment has no Grafana');
+  const dashboard = await findDashboard(grafana, 'Fixnado / Platform Health');
+  const tags = ['greenlight', 'deploy', runTag(runId)];
+  const text = 'Greenlight: 1.5.1 deployed to sandbox (made just before the crash)';
+  const { intentId } = store.recordIntent(runId, {
+    stepId: 'grafana-annotation',
+    action: 'grafana:CreateAnnotation',
+    request: { dashboard: 'Fixnado / Platform Health', dashboardUID: dashboard.uid, tags, text },
+  });
+  const made = options.made
+    ? await createAnnotation(grafana, { dashboardUID: dashboard.uid, time: Date.now(), tags, text })
+    : undefined;
+  return { intentId, made };
+}
+
+describe('a Grafana annotation across a restart', () => {
+  it('adopts the annotation made just before the crash: the relaunched engine never annotates twice', async () => {
+    const { store, env, provider, sandbox } = await setup();
+    const runbook = await loadRunbook();
+    const first = new RunbookEngine({ store, environments: provider, runbook });
+    const run = await first.start({ environment: 'sandbox', version: '1.5.1', rehearsal: true });
+    const { made } = await grafanaIntent(store, env, run.id, { made: true });
+    await first.close();
+
+    const second = new RunbookEngine({ store, environments: provider, runbook });
+    cleanups.push(() => second.close());
+    const view = await second.get(run.id);
+    const step = view.sections.flatMap((s) => s.steps).find((s) => s.id === 'grafana-annotation');
+    expect(step?.state).toBe('passed');
+    expect(step?.summary).toContain(`Adopted annotation ${made?.id}`);
+    const facts = foldJournal(run.id, store.listJournal(run.id, { limit: 10_000 }));
+    expect(facts.pendingIntents.size).toBe(0);
+    expect(facts.outcomes.find((o) => o.action === 'grafana:CreateAnnotation')).toMatchObject({
+      status: 'succeeded',
+      response: { annotationId: made?.id, how: 'reconciled' },
+    });
+    expect(await annotationsOf(sandbox, run.id)).toHaveLength(1);
+  });
+
+  it('records that nothing was made when Grafana has no annotation for the run, and annotates nothing itself', async () => {
+    const { store, env, provider, sandbox } = await setup();
+    const runbook = await loadRunbook();
+    const first = new RunbookEngine({ store, environments: provider, runbook });
+    const run = await first.start({ environment: 'sandbox', version: '1.5.1', rehearsal: true });
+    await grafanaIntent(store, env, run.id, { made: false });
+    await first.close();
+
+    const second = new RunbookEngine({ store, environments: provider, runbook });
+    cleanups.push(() => second.close());
+    const view = await second.get(run.id);
+    const facts = foldJournal(run.id, store.listJournal(run.id, { limit: 10_000 }));
+    expect(facts.pendingIntents.size).toBe(0);
+    expect(facts.outcomes.find((o) => o.action === 'grafana:CreateAnnotation')?.status).toBe(
+      'failed',
+    );
+    expect(JSON.stringify(store.listJournal(run.id, { limit: 10_000 }))).toContain(
+      'Grafana shows no annotation for this run',
+    );
+    // Its prerequisites are not met yet: the step waits, to run (once) when the deployment has succeeded.
+    expect(
+      view.sections.flatMap((s) => s.steps).find((s) => s.id === 'grafana-annotation')?.state,
+    ).toBe('pending');
+    expect(await annotationsOf(sandbox, run.id)).toEqual([]);
+  });
+
+  it(
+    'finds the annotation an earlier attempt made (its answer lost to a timeout) instead of annotating again, and the run is released',
+    { timeout: 180_000 },
+    async () => {
+      const { store, env, provider, sandbox } = await setup({ timeScale: 100 });
+      const engine = new RunbookEngine({
+        store,
+        environments: provider,
+        runbook: await loadRunbook(),
+      });
+      cleanups.push(() => engine.close());
+      const run = await engine.start({ environment: 'sandbox', version: '1.5.1', rehearsal: true });
+      // Grafana made the annotation, but the answer never came back: the attempt is recorded as failed.
+      const { intentId, made } = await grafanaIntent(store, env, run.id, { made: true });
+      store.recordOutcome(intentId, {
+        status: 'failed',
+        error: {
+          code: 'grafana-unreachable',
+          message: 'Grafana could not be reached: TimeoutError.',
+        },
+      });
+
+      const view = await engine.autoRun(run.id, { signal: AbortSignal.timeout(150_000) });
+      await engine.settled(run.id);
+      expect(view.outcome, view.headline).toBe('released');
+      const step = view.sections.flatMap((s) => s.steps).find((s) => s.id === 'grafana-annotation');
+      expect(step?.state).toBe('passed');
+      expect(step?.summary).toContain(`Found annotation ${made?.id}`);
+      const facts = foldJournal(run.id, store.listJournal(run.id, { limit: 10_000 }));
+      expect(facts.intents.filter((i) => i.action === 'grafana:CreateAnnotation')).toHaveLength(1);
+      expect(await annotationsOf(sandbox, run.id)).toHaveLength(1);
+    },
+  );
+});
+
 describe('notices', () => {
   it('posts the Slack summary to the configured webhook and journals it; renders the email from the vault template', async () => {
     const received: string[] = [];
@@ -184,8 +305,33 @@ describe('notices', () => {
     );
   });
 
+  it("posts to the sandbox's simulated Slack when the environment configures none", async () => {
+    const { store, provider, sandbox } = await setup();
+    const engine = new RunbookEngine({
+      store,
+      environments: provider,
+      runbook: await loadRunbook(),
+    });
+    cleanups.push(() => engine.close());
+    const run = await engine.start({ environment: 'sandbox', version: '1.5.1' });
+    expect((await engine.notices(run.id)).isSlackConfigured).toBe(true);
+    expect(await engine.sendSlack(run.id)).toEqual({
+      sent: true,
+      message: 'Posted the summary to Slack.',
+    });
+    const state = (await (await fetch(sandbox.controlUrl)).json()) as {
+      integrations: IntegrationsSnapshot;
+    };
+    expect(state.integrations.slack.messages.map((m) => m.text)).toEqual([
+      expect.stringContaining('*Fixnado backend 1.5.1* → *sandbox*'),
+    ]);
+    expect(JSON.stringify(store.listJournal(run.id, { limit: 1000 }))).not.toContain(
+      sandbox.integrations.slackWebhookUrl,
+    );
+  });
+
   it('says so, and journals it, when no webhook is configured', async () => {
-    const { store, provider } = await setup();
+    const { store, provider } = await setup({ noIntegrations: true });
     const engine = new RunbookEngine({
       store,
       environments: provider,

@@ -10,6 +10,7 @@ import { sandboxEnvironment } from '../../../src/main/core/config/sandbox-enviro
 import { openEvidenceStore } from '../../../src/main/core/evidence/store';
 import { foldJournal } from '../../../src/main/core/runbook/facts';
 import { startSandbox, type Sandbox } from '../../../src/main/core/sandbox/index';
+import type { IntegrationsSnapshot } from '../../../src/main/core/sandbox/integrations';
 
 process.env['GREENLIGHT_LOG'] = 'silent';
 const child = resolve(import.meta.dirname, '../../support/runbook-engine-child.ts');
@@ -42,6 +43,7 @@ function engineProcess(dataDir: string, sandbox: Sandbox, args: string[]) {
         productionUrl: sandbox.productionUrl,
         validationUrl: sandbox.validationUrl,
         controlUrl: sandbox.controlUrl,
+        integrations: sandbox.integrations,
       }),
       ...args,
     ],
@@ -153,6 +155,17 @@ describe('the engine killed mid-deployment', () => {
           .filter((d) => d.description?.includes(`[greenlight-run:${runId as string}]`))
           .map((d) => d.deploymentId),
       ).toEqual([done.deploymentId]);
+      // Grafana and Slack agree too: one annotation for this run, one summary, both naming the deployment.
+      const { integrations } = (await (await fetch(sandbox.controlUrl)).json()) as {
+        integrations: IntegrationsSnapshot;
+      };
+      const annotations = integrations.grafana.annotations.filter((a) =>
+        a.tags.includes(`greenlight-run:${runId as string}`),
+      );
+      expect(annotations).toHaveLength(1);
+      expect(annotations[0]?.text).toContain(done.deploymentId as string);
+      expect(integrations.slack.messages).toHaveLength(1);
+      expect(integrations.slack.messages[0]?.text).toContain(done.deploymentId as string);
     },
   );
 });
