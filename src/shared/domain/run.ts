@@ -218,6 +218,8 @@ export const Notice = z.object({
   slack: z.string(),
   email: z.string(),
   isSlackConfigured: z.boolean(),
+  /** When this run last posted the summary to Slack (its journaled outcome), so nobody posts it twice unawares. */
+  slackPostedAt: z.string().optional(),
   /** Where the email template came from: the vault's governance/templates/deployment-notice.md or the default. */
   templateSource: z.string(),
 });

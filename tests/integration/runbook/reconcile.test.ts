@@ -314,11 +314,15 @@ describe('notices', () => {
     });
     cleanups.push(() => engine.close());
     const run = await engine.start({ environment: 'sandbox', version: '1.5.1' });
-    expect((await engine.notices(run.id)).isSlackConfigured).toBe(true);
+    const before = await engine.notices(run.id);
+    expect(before.isSlackConfigured).toBe(true);
+    expect(before.slackPostedAt).toBeUndefined();
     expect(await engine.sendSlack(run.id)).toEqual({
       sent: true,
       message: 'Posted the summary to Slack.',
     });
+    // The panel says it was posted (and when), so nobody posts it again unawares.
+    expect((await engine.notices(run.id)).slackPostedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
     const state = (await (await fetch(sandbox.controlUrl)).json()) as {
       integrations: IntegrationsSnapshot;
     };

@@ -507,10 +507,16 @@ export class RunbookEngine {
     const c = await this.controller(runId, { attach: false });
     const env = await this.ensureEnv(c);
     const rendered = await this.renderNotices(c, env);
+    const facts = c.facts();
+    const posted = facts.outcomes.findLast(
+      (o) => o.action === 'slack:PostMessage' && o.status === 'succeeded',
+    );
+    const postedAt = facts.intents.find((i) => i.intentId === posted?.intentId)?.time;
     return {
       slack: rendered.slack,
       email: rendered.email,
       isSlackConfigured: env.integrations.has('slack'),
+      ...(postedAt === undefined ? {} : { slackPostedAt: postedAt }),
       templateSource: rendered.templateSource,
     };
   }

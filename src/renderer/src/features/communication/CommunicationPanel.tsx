@@ -31,14 +31,23 @@ export function CommunicationPanel() {
           <h2 id="slack-heading">Slack summary</h2>
           <span className="row">
             <CopyButton text={notice.slack} label="Copy Slack summary" />
+            {notice.slackPostedAt !== undefined && (
+              <span className="muted" aria-label="Slack status">
+                Posted to Slack at {notice.slackPostedAt.slice(11, 19)}Z
+              </span>
+            )}
             {notice.isSlackConfigured ? (
               <button
                 type="button"
-                className="primary"
+                className={notice.slackPostedAt === undefined ? 'primary' : undefined}
                 disabled={isSending}
                 onClick={() => void sendSlack()}
               >
-                {isSending ? 'Sending…' : 'Send to Slack'}
+                {isSending
+                  ? 'Sending…'
+                  : notice.slackPostedAt === undefined
+                    ? 'Send to Slack'
+                    : 'Send again'}
               </button>
             ) : (
               <span className="muted">
