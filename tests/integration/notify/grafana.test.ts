@@ -1,5 +1,6 @@
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/main/core/errors';
 import {
@@ -10,6 +11,7 @@ import {
   runTag,
 } from '../../../src/main/core/notify/grafana';
 import { startSandbox, type Sandbox } from '../../../src/main/core/sandbox/index';
+import { tempDir } from '../../support/temp';
 
 // The Grafana client against the sandbox's simulated Grafana, over real HTTP on 127.0.0.1.
 process.env['GREENLIGHT_LOG'] = 'silent';
@@ -181,5 +183,31 @@ describe('annotating a Grafana dashboard', () => {
     await expect(
       findDashboard({ url: 'file:///etc/grafana', token: 't0ken' }, 'x'),
     ).rejects.toMatchObject({ code: 'grafana-url-invalid' });
+  });
+
+  it('keeps what it received across a restart of the sandbox (its state file), as a real Grafana would', async () => {
+    const dir = tempDir('gl-grafana-state-');
+    try {
+      const stateFile = join(dir.path, 'sandbox-state.json');
+      const first = await startSandbox({ stateFile });
+      const made = await annotateDashboard(first.integrations.grafana, {
+        dashboard: 'Fixnado / Platform Health',
+        time: Date.now(),
+        tags: [runTag('run-kept')],
+        text: 'kept',
+      });
+      await first.close();
+      const second = await startSandbox({ stateFile });
+      try {
+        const found = await findAnnotations(second.integrations.grafana, {
+          tags: [runTag('run-kept')],
+        });
+        expect(found.map((a) => a.id)).toEqual([made.id]);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      dir.cleanup();
+    }
   });
 });

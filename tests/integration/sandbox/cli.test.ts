@@ -59,6 +59,8 @@ describe('greenlight sandbox (CLI)', () => {
       expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(stdout).toMatch(/validation\s+http:\/\/127\.0\.0\.1:\d+/);
       expect(stdout).toMatch(/production\s+http:\/\/127\.0\.0\.1:\d+/);
+      expect(stdout).toMatch(/slack\s+http:\/\/127\.0\.0\.1:\d+\/slack\/services\//);
+      expect(stdout).toMatch(/grafana\s+http:\/\/127\.0\.0\.1:\d+\/grafana\s+\(token glsa_/);
       expect(stdout).toContain(`aws --endpoint-url ${endpoint} deploy continue-deployment`);
       expect(stdout).toContain('--deployment-wait-type READY_WAIT');
       expect(stdout).toContain('--auto-rollback-enabled');
@@ -72,9 +74,12 @@ describe('greenlight sandbox (CLI)', () => {
       const state = (await (await fetch(`${endpoint}/_sandbox`)).json()) as {
         scenario: string;
         clock: { timeScale: number };
+        integrations: { slack: { messages: unknown[] }; grafana: { dashboards: string[] } };
       };
       expect(state.scenario).toBe('smoke-fails');
       expect(state.clock.timeScale).toBe(600);
+      expect(state.integrations.slack.messages).toEqual([]);
+      expect(state.integrations.grafana.dashboards).toContain('Fixnado / Platform Health');
     } finally {
       child.kill('SIGTERM');
     }

@@ -12,8 +12,9 @@ import { portFlag, scenarioFlag, timeScaleFlag } from './flags';
 const usage = `Usage: greenlight sandbox [--port N] [--scenario NAME] [--time-scale N] [--state FILE]
 
 Runs the simulated AWS (CodeDeploy, ECS, ECR, Secrets Manager, CloudWatch, STS, SSO portal) and the Fixnado
-fleet (production and validation listeners) on 127.0.0.1 until Ctrl-C. The first line printed is the AWS
-endpoint URL alone; then the fleet URLs and AWS CLI commands to paste.
+fleet (production and validation listeners), plus a simulated Slack incoming webhook and Grafana API, on
+127.0.0.1 until Ctrl-C. The first line printed is the AWS endpoint URL alone; then the fleet, Slack and Grafana
+URLs and commands to paste. GET the control URL to see what Slack and Grafana received.
 
 Options:
   --port N          AWS endpoint port (default: a free port)
@@ -72,12 +73,16 @@ export const sandboxCommand: CommandModule = {
     );
     out(`  production    ${sandbox.productionUrl}`);
     out(`  validation    ${sandbox.validationUrl}`);
+    out(`  slack         ${sandbox.integrations.slackWebhookUrl}  (incoming webhook)`);
+    out(
+      `  grafana       ${sandbox.integrations.grafana.url}  (token ${sandbox.integrations.grafana.token})`,
+    );
     out(`  control       ${sandbox.controlUrl}  (GET state; POST {"scenario":"NAME"})`);
     out(
       `  region ${sandbox.region}, account ${sandbox.accountId}; any non-empty credentials are accepted`,
     );
     out();
-    out('AWS CLI, ready to paste:');
+    out('AWS CLI and curl, ready to paste:');
     for (const line of awsCliExamples(sandbox)) out(`  ${line}`);
     out();
     out('Ctrl-C stops the sandbox.');

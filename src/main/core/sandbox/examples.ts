@@ -5,6 +5,7 @@ export type ExampleUrls = {
   productionUrl: string;
   validationUrl: string;
   controlUrl: string;
+  integrations?: { slackWebhookUrl: string; grafana: { url: string; token: string } };
 };
 
 /**
@@ -30,5 +31,12 @@ export function awsCliExamples(urls: ExampleUrls): string[] {
     `aws ${e} deploy stop-deployment --deployment-id $ID --auto-rollback-enabled`,
     `aws ${e} cloudwatch describe-alarms --alarm-names fixnado-sandbox-codedeploy-failures fixnado-sandbox-alb-5xx`,
     `curl -X POST ${urls.controlUrl} -H 'content-type: application/json' -d '{"scenario":"smoke-fails"}'`,
+    ...(urls.integrations === undefined
+      ? []
+      : [
+          `curl -X POST ${urls.integrations.slackWebhookUrl} -H 'content-type: application/json' -d '{"text":"hello from the sandbox"}'`,
+          `curl -H 'Authorization: Bearer ${urls.integrations.grafana.token}' '${urls.integrations.grafana.url}/api/search?type=dash-db&query=Platform%20Health'`,
+          `curl -s ${urls.controlUrl}    # .integrations: what Slack and Grafana received`,
+        ]),
   ];
 }
