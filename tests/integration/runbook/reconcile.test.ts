@@ -27,7 +27,13 @@ afterEach(async () => {
 });
 
 async function setup(
-  options: { slackWebhook?: string; noIntegrations?: boolean; timeScale?: number } = {},
+  options: {
+    slackWebhook?: string;
+    /** A Grafana token configured for the environment (by reference) instead of the sandbox's own. */
+    grafanaToken?: string;
+    noIntegrations?: boolean;
+    timeScale?: number;
+  } = {},
 ): Promise<{
   sandbox: Sandbox;
   store: EvidenceStore;
@@ -42,24 +48,36 @@ async function setup(
   const { store } = await openEvidenceStore({ dataDir });
   cleanups.push(() => store.close());
   const base = sandboxEnvironment(sandbox);
-  const environment =
-    options.slackWebhook === undefined
-      ? base
-      : {
-          ...base,
-          integrations: {
-            slack: {
-              webhookUrl: parseSecretRef('env:GL_TEST_SLACK_WEBHOOK') as NonNullable<
-                ReturnType<typeof parseSecretRef>
-              >,
+  const ref = (text: string) =>
+    parseSecretRef(text) as NonNullable<ReturnType<typeof parseSecretRef>>;
+  const environment = {
+    ...base,
+    integrations: {
+      ...(options.slackWebhook === undefined
+        ? {}
+        : { slack: { webhookUrl: ref('env:GL_TEST_SLACK_WEBHOOK') } }),
+      ...(options.grafanaToken === undefined
+        ? {}
+        : {
+            grafana: {
+              url: sandbox.integrations.grafana.url,
+              token: ref('env:GL_TEST_GRAFANA_TOKEN'),
             },
-          },
-        };
+          }),
+    },
+  };
   const env = await releaseEnvironment(environment, {
     // Without its simulated Slack and Grafana, the sandbox environment has no integration at all.
     sandbox: options.noIntegrations === true ? { ...sandbox, integrations: undefined } : sandbox,
     vaultRoot: join(dataDir, 'vault'),
-    env: options.slackWebhook === undefined ? {} : { GL_TEST_SLACK_WEBHOOK: options.slackWebhook },
+    env: {
+      ...(options.slackWebhook === undefined
+        ? {}
+        : { GL_TEST_SLACK_WEBHOOK: options.slackWebhook }),
+      ...(options.grafanaToken === undefined
+        ? {}
+        : { GL_TEST_GRAFANA_TOKEN: options.grafanaToken }),
+    },
   });
   cleanups.push(() => env.session.close());
   const provider: EnvironmentProvider = {
@@ -247,6 +265,56 @@ describe('a Grafana annotation across a restart', () => {
       const facts = foldJournal(run.id, store.listJournal(run.id, { limit: 10_000 }));
       expect(facts.intents.filter((i) => i.action === 'grafana:CreateAnnotation')).toHaveLength(1);
       expect(await annotationsOf(sandbox, run.id)).toHaveLength(1);
+    },
+  );
+});
+
+describe('a Grafana that refuses the token', () => {
+  it(
+    'fails the annotation step with the reason (never the token), and an override with a written reason lets the run be released',
+    { timeout: 180_000 },
+    async () => {
+      const token = 'glsa_revokedTokenOfTheEnvironment_42';
+      const { store, provider, sandbox } = await setup({ grafanaToken: token, timeScale: 100 });
+      const engine = new RunbookEngine({
+        store,
+        environments: provider,
+        runbook: await loadRunbook(),
+      });
+      cleanups.push(() => engine.close());
+      const run = await engine.start({ environment: 'sandbox', version: '1.5.1', rehearsal: true });
+      // Walk unattended until the deployment has succeeded and the steps after it are launched, then stop
+      // walking: an operator, not the rehearsal's policy, decides about a failed annotation.
+      const stop = new AbortController();
+      await engine.autoRun(run.id, {
+        signal: AbortSignal.any([stop.signal, AbortSignal.timeout(150_000)]),
+        onStep: (e) => {
+          if (e.stepId === 'deployment-succeeded' && e.state === 'passed') stop.abort();
+        },
+      });
+      await engine.settled(run.id);
+      let view = await engine.get(run.id);
+      const failed = view.sections
+        .flatMap((s) => s.steps)
+        .find((s) => s.id === 'grafana-annotation');
+      expect(failed).toMatchObject({ state: 'failed', canOverride: true });
+      expect(failed?.summary).toContain('refused the service-account token (HTTP 401');
+      expect(view.outcome).toBeUndefined();
+
+      view = await engine.override(
+        run.id,
+        'grafana-annotation',
+        'Grafana token revoked during the release; annotated the dashboard by hand',
+      );
+      expect(
+        view.sections.flatMap((s) => s.steps).find((s) => s.id === 'grafana-annotation')?.state,
+      ).toBe('overridden');
+      view = await engine.autoRun(run.id, { signal: AbortSignal.timeout(60_000) });
+      await engine.settled(run.id);
+      expect(view.outcome, view.headline).toBe('released');
+
+      expect(await annotationsOf(sandbox, run.id)).toEqual([]);
+      expect(JSON.stringify(store.listJournal(run.id, { limit: 10_000 }))).not.toContain(token);
     },
   );
 });

@@ -15,7 +15,8 @@ export type OperationSpec = {
   integration?: 'slack' | 'grafana' | 'pagerduty';
   /**
    * A failed result may be overridden with a written reason (every gate; a few checks whose failure a person
-   * can judge). Facts AWS enforces anyway (identity, one active deployment) cannot be overridden.
+   * can judge; the notices, whose failure must not hold a released deployment's run open forever). Facts AWS
+   * enforces anyway (identity, one active deployment) cannot be overridden.
    */
   overridable?: boolean;
   /** Mutates the world: recorded as intent -> call -> outcome. */
@@ -254,6 +255,8 @@ export const operations = {
     required: ['channel'],
     optional: [],
     thresholds: [],
+    // Slack refusing the webhook must not hold a released run open: the operator posts by hand and records why.
+    overridable: true,
     mutates: true,
     summary: 'posts the deployment summary to Slack (journaled either way)',
   },
@@ -272,6 +275,9 @@ export const operations = {
     optional: [],
     thresholds: [],
     integration: 'grafana',
+    // Grafana down or the token refused: production already serves the release; the operator annotates by hand
+    // and records why.
+    overridable: true,
     mutates: true,
     summary: 'annotates the Grafana dashboard with the deployment',
   },
