@@ -84,6 +84,7 @@ async function startSandboxProcess(
   const controlUrl = field('control');
   const state = (await (await fetch(controlUrl)).json()) as {
     clock: { now: number; timeScale: number };
+    integrations: { slack: { webhookUrl: string }; grafana: { url: string; token: string } };
   };
   const anchor = Date.now();
   return {
@@ -98,6 +99,11 @@ async function startSandboxProcess(
       credentials: {
         accessKeyId: 'AKIABENCHEXAMPLE0001',
         secretAccessKey: 'bench-secret-access-key-not-real',
+      },
+      // The sandbox's simulated Slack and Grafana, so the rehearsal annotates and posts as the embedded one does.
+      integrations: {
+        slackWebhookUrl: state.integrations.slack.webhookUrl,
+        grafana: { url: state.integrations.grafana.url, token: state.integrations.grafana.token },
       },
       clock: {
         timeScale: state.clock.timeScale,
