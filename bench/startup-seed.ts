@@ -1,7 +1,6 @@
 import { createConsole } from '../src/main/core/app';
 import { openEvidenceStore } from '../src/main/core/evidence/store';
-import { startBrowserHost } from '../src/main/core/host/browser-host';
-import { rendererBuildDir } from '../src/main/core/paths';
+import { startConsoleHost, tokenCookie } from '../tests/support/console-host';
 
 export type SeededRun =
   | {
@@ -45,20 +44,6 @@ export async function seedResumedRun(dataDir: string, entries: number): Promise<
     store.close();
   }
 
-  const app = await createConsole({ hostKind: 'browser', dataDir });
-  const host = await startBrowserHost({
-    rendererDir: rendererBuildDir(),
-    dispatch: app.dispatch,
-    bus: app.bus,
-  });
-  return {
-    kind: 'ready',
-    runId,
-    origin: host.origin,
-    cookie: { name: `greenlight_token_${host.port}`, value: host.token, url: host.origin },
-    close: async () => {
-      await host.close();
-      await app.close();
-    },
-  };
+  const { host, close } = await startConsoleHost(dataDir);
+  return { kind: 'ready', runId, origin: host.origin, cookie: tokenCookie(host), close };
 }

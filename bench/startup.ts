@@ -21,13 +21,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { createInterface } from 'node:readline';
-import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { build } from 'vite';
-import { createConsole, type Console } from '../src/main/core/app';
-import { startBrowserHost, type BrowserHost } from '../src/main/core/host/browser-host';
 import { appRoot, rendererBuildDir } from '../src/main/core/paths';
 import { launchChromium } from '../tests/support/chromium';
+import { serveArgs, startConsoleHost, tokenCookie } from '../tests/support/console-host';
 import { seedResumedRun } from './startup-seed';
 
 const RUNS = Number(process.env['RUNS'] ?? 9);
@@ -153,42 +151,6 @@ function timeProcess(args: string[], untilFirstLine: boolean): Promise<number> {
   });
 }
 
-/**
- * `greenlight serve` from the build: out/main/cli.js exports `main` (bin/greenlight.mjs calls it), so the same
- * call is made here directly, without bin's source-freshness walk or its tsx fallback.
- */
-function serveArgs(dataDir: string): string[] {
-  const cli = pathToFileURL(join(root, 'out', 'main', 'cli.js')).href;
-  return [
-    '--input-type=module',
-    '-e',
-    `const { main } = await import(${JSON.stringify(cli)}); process.exitCode = await main(process.argv.slice(1));`,
-    'serve',
-    '--data-dir',
-    dataDir,
-  ];
-}
-
-type Host = {
-  app: Console;
-  host: BrowserHost;
-  cookie: { name: string; value: string; url: string };
-};
-
-async function startHost(dataDir: string): Promise<Host> {
-  const app = await createConsole({ hostKind: 'browser', dataDir });
-  const host = await startBrowserHost({
-    rendererDir: rendererBuildDir(),
-    dispatch: app.dispatch,
-    bus: app.bus,
-  });
-  return {
-    app,
-    host,
-    cookie: { name: `greenlight_token_${host.port}`, value: host.token, url: host.origin },
-  };
-}
-
 async function main(): Promise<void> {
   if (
     !existsSync(join(rendererBuildDir(), 'index.html')) ||
@@ -206,18 +168,14 @@ async function main(): Promise<void> {
     const hello = await serveStatic(await buildHelloPage(join(work, 'hello')));
     const helloUrl = `http://127.0.0.1:${(hello.address() as AddressInfo).port}/`;
     note('starting the console hosts');
-    const shell = await startHost(join(work, 'shell-data'));
+    const shell = await startConsoleHost(join(work, 'shell-data'));
+    const shellCookie = tokenCookie(shell.host);
     const seeded = await seedResumedRun(join(work, 'resume-data'), 5000);
 
     note('measuring pages');
     // Warm-up: Chromium's first context and the hosts' first requests are not what we measure.
     await timeToSelector(browser, helloUrl, '#hello');
-    await timeToSelector(
-      browser,
-      shell.host.origin + '/',
-      '[data-app-state="ready"]',
-      shell.cookie,
-    );
+    await timeToSelector(browser, shell.host.origin + '/', '[data-app-state="ready"]', shellCookie);
 
     const helloTimes: number[] = [];
     const shellTimes: number[] = [];
@@ -230,7 +188,7 @@ async function main(): Promise<void> {
           browser,
           shell.host.origin + '/',
           '[data-app-state="ready"]',
-          shell.cookie,
+          shellCookie,
         ),
       );
       if (seeded.kind === 'ready') {
@@ -278,8 +236,7 @@ async function main(): Promise<void> {
     hello.closeAllConnections();
     hello.close();
     note('closing the console hosts');
-    await shell.host.close();
-    await shell.app.close();
+    await shell.close();
     await seeded.close();
   } finally {
     if (browser.isConnected()) await browser.close();

@@ -1,37 +1,11 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { launchChromium } from '../support/chromium';
-import { E2E_TIME_SCALE, startConsoleHost } from '../support/console-host';
-import { ConsolePage } from '../support/pages/console-page';
-import { tempDir } from '../support/temp';
+import { describe, expect, it } from 'vitest';
+import { consoleInChromium } from '../support/console-in-chromium';
 
 describe('an alarm during the traffic shift (sandbox scenario alarm-rollback)', () => {
-  const dir = tempDir();
-  let browser: Browser;
-  let stop: () => Promise<void>;
-  let url: string;
-
-  beforeAll(async () => {
-    const started = await startConsoleHost(dir.path, {
-      scenario: 'alarm-rollback',
-      timeScale: E2E_TIME_SCALE,
-    });
-    stop = started.close;
-    url = started.host.url;
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await stop?.();
-    dir.cleanup();
-  });
+  const e2e = consoleInChromium({ scenario: 'alarm-rollback' });
 
   it("shows CodeDeploy's automatic rollback with AWS's error verbatim", async () => {
-    const gl = await new ConsolePage(await browser.newPage()).open(url);
-    onTestFailed(async () => {
-      console.log(await gl.diagnose());
-      await gl.screenshot('failed-alarm-rollback');
-    });
+    const gl = await e2e.open({ failureScreenshot: 'failed-alarm-rollback' });
     await gl.start.startRelease();
     const atApprove = await gl.checklist.workUntil((next) => next.id === 'approve-traffic-shift');
     expect(atApprove.failed).toBeUndefined();

@@ -1,37 +1,11 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { launchChromium } from '../support/chromium';
-import { E2E_TIME_SCALE, startConsoleHost } from '../support/console-host';
-import { ConsolePage } from '../support/pages/console-page';
-import { tempDir } from '../support/temp';
+import { describe, expect, it } from 'vitest';
+import { consoleInChromium } from '../support/console-in-chromium';
 
 describe('a release on the sandbox, from launch to a verified evidence bundle', () => {
-  const dir = tempDir();
-  let browser: Browser;
-  let stop: () => Promise<void>;
-  let url: string;
-
-  beforeAll(async () => {
-    const started = await startConsoleHost(dir.path, {
-      scenario: 'happy',
-      timeScale: E2E_TIME_SCALE,
-    });
-    stop = started.close;
-    url = started.host.url;
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await stop?.();
-    dir.cleanup();
-  });
+  const e2e = consoleInChromium({ scenario: 'happy' });
 
   it('walks the checklist, approves on green, finishes, exports and verifies the bundle', async () => {
-    const gl = await new ConsolePage(await browser.newPage()).open(url);
-    onTestFailed(async () => {
-      console.log(await gl.diagnose());
-      await gl.screenshot('failed-happy-path');
-    });
+    const gl = await e2e.open({ failureScreenshot: 'failed-happy-path' });
 
     // Start: the sandbox first, identity and VPN checked, versions offered from ECR.
     await expect(gl.start.environment().inputValue()).resolves.toBe('sandbox');

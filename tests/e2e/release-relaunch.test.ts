@@ -1,34 +1,12 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { launchChromium } from '../support/chromium';
-import { E2E_TIME_SCALE, spawnServe, type ServedConsole } from '../support/console-host';
-import { ConsolePage } from '../support/pages/console-page';
-import { tempDir } from '../support/temp';
+import { describe, expect, it } from 'vitest';
+import { consoleInChromium } from '../support/console-in-chromium';
 
 describe('closing and relaunching the console host mid-deployment', () => {
-  const dir = tempDir();
-  let browser: Browser;
-  const served: ServedConsole[] = [];
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    for (const { child, exited } of served) {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        await exited;
-      }
-    }
-    dir.cleanup();
-  });
+  const e2e = consoleInChromium({ scenario: 'happy', host: 'spawned' });
 
   it('resumes the same run, re-attached to the same deployment', async () => {
-    const sandbox = { scenario: 'happy', timeScale: E2E_TIME_SCALE };
-    const first = await spawnServe(dir.path, sandbox);
-    served.push(first);
-    const gl = await new ConsolePage(await browser.newPage()).open(first.url);
+    const first = await e2e.serve();
+    const gl = await e2e.open({ url: first.url });
     const version = await gl.start.startRelease();
     const atApprove = await gl.checklist.workUntil((next) => next.id === 'smoke-tests');
     expect(atApprove.failed).toBeUndefined();
@@ -47,13 +25,8 @@ describe('closing and relaunching the console host mid-deployment', () => {
       .waitFor();
     await gl.page.close();
 
-    const second = await spawnServe(dir.path, sandbox);
-    served.push(second);
-    const again = await new ConsolePage(await browser.newPage()).open(second.url);
-    onTestFailed(async () => {
-      console.log(await again.diagnose());
-      await again.screenshot('failed-relaunch');
-    });
+    const second = await e2e.serve();
+    const again = await e2e.open({ url: second.url, failureScreenshot: 'failed-relaunch' });
     await expect(again.start.unfinishedRuns().count()).resolves.toBeGreaterThan(0);
     await again.screenshot('12-resume');
     await again.start.resume('sandbox', version);

@@ -1,37 +1,11 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { launchChromium } from '../support/chromium';
-import { E2E_TIME_SCALE, startConsoleHost } from '../support/console-host';
-import { ConsolePage } from '../support/pages/console-page';
-import { tempDir } from '../support/temp';
+import { describe, expect, it } from 'vitest';
+import { consoleInChromium } from '../support/console-in-chromium';
 
 describe('a failing smoke collection on green (sandbox scenario smoke-fails)', () => {
-  const dir = tempDir();
-  let browser: Browser;
-  let stop: () => Promise<void>;
-  let url: string;
-
-  beforeAll(async () => {
-    const started = await startConsoleHost(dir.path, {
-      scenario: 'smoke-fails',
-      timeScale: E2E_TIME_SCALE,
-    });
-    stop = started.close;
-    url = started.host.url;
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await stop?.();
-    dir.cleanup();
-  });
+  const e2e = consoleInChromium({ scenario: 'smoke-fails' });
 
   it('blocks Approve, asks a written reason to override, and rolls back to blue', async () => {
-    const gl = await new ConsolePage(await browser.newPage()).open(url);
-    onTestFailed(async () => {
-      console.log(await gl.diagnose());
-      await gl.screenshot('failed-smoke-fails');
-    });
+    const gl = await e2e.open({ failureScreenshot: 'failed-smoke-fails' });
     await gl.start.startRelease();
 
     const stopped = await gl.checklist.workUntil((next) => next.id === 'approve-traffic-shift');

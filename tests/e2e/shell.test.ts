@@ -1,37 +1,17 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { version } from '../../package.json';
-import { createConsole, type Console } from '../../src/main/core/app';
-import { startBrowserHost, type BrowserHost } from '../../src/main/core/host/browser-host';
-import { builtRenderer, launchChromium } from '../support/chromium';
-import { tempDir } from '../support/temp';
+import { consoleInChromium } from '../support/console-in-chromium';
 
 describe('the console shell in Chromium through the browser host', () => {
-  const dir = tempDir();
-  let browser: Browser;
-  let app: Console;
-  let host: BrowserHost;
+  // No scenario: nothing here deploys, so the console keeps its own sandbox defaults.
+  const e2e = consoleInChromium();
   let page: Page;
 
   beforeAll(async () => {
-    app = await createConsole({ hostKind: 'browser', dataDir: dir.path });
-    host = await startBrowserHost({
-      rendererDir: builtRenderer(),
-      dispatch: app.dispatch,
-      bus: app.bus,
-    });
-    browser = await launchChromium();
-    page = await browser.newPage();
-    await page.goto(host.url);
-    await page.locator('[data-app-state="ready"]').waitFor();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await host?.close();
-    await app?.close();
-    dir.cleanup();
+    ({ page } = await e2e.open());
   });
 
   it('renders the shell with the product, version, host kind and environments from app.info', async () => {
@@ -87,7 +67,7 @@ describe('the console shell in Chromium through the browser host', () => {
     });
     await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
     const attackerPort = (attacker.address() as AddressInfo).port;
-    const evil = await browser.newPage();
+    const evil = await e2e.browser.newPage();
     try {
       await evil.goto(`http://localhost:${attackerPort}/`);
       const outcome = await evil.evaluate(async (target) => {
@@ -101,7 +81,7 @@ describe('the console shell in Chromium through the browser host', () => {
           socket.onerror = () => resolve('refused');
         });
         return { http, ws };
-      }, host.origin);
+      }, e2e.host.origin);
       expect(outcome.ws).toBe('refused');
       expect(outcome.http === 'blocked' || outcome.http === 403 || outcome.http === 401).toBe(true);
     } finally {

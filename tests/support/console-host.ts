@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import { createConsole, type Console, type ConsoleOptions } from '../../src/main/core/app';
+import { createConsole, type Console } from '../../src/main/core/app';
 import { startBrowserHost, type BrowserHost } from '../../src/main/core/host/browser-host';
 import { appRoot } from '../../src/main/core/paths';
 import { builtRenderer } from './chromium';
@@ -12,18 +12,17 @@ export const E2E_TIME_SCALE = Number(process.env['GREENLIGHT_E2E_TIME_SCALE'] ??
 
 export type SandboxOptions = { scenario: string; timeScale: number };
 
-/** The console on the embedded sandbox with a fault scenario, served to Chromium by the browser host. */
+export type ConsoleHost = { app: Console; host: BrowserHost; close: () => Promise<void> };
+
+/**
+ * The console served to Chromium by the browser host, in this process. With `sandbox`, the embedded sandbox runs
+ * that fault scenario at that time scale; without it, the console keeps its defaults (GREENLIGHT_SANDBOX_* or none).
+ */
 export async function startConsoleHost(
   dataDir: string,
-  sandbox: SandboxOptions,
-): Promise<{ app: Console; host: BrowserHost; close: () => Promise<void> }> {
-  // `sandbox` is the engine's option (createConsole({ hostKind, dataDir, sandbox })).
-  const options: ConsoleOptions & { sandbox: SandboxOptions } = {
-    hostKind: 'browser',
-    dataDir,
-    sandbox,
-  };
-  const app = await createConsole(options);
+  sandbox?: SandboxOptions,
+): Promise<ConsoleHost> {
+  const app = await createConsole({ hostKind: 'browser', dataDir, sandbox });
   const host = await startBrowserHost({
     rendererDir: builtRenderer(),
     dispatch: app.dispatch,
@@ -37,6 +36,33 @@ export async function startConsoleHost(
       await app.close();
     },
   };
+}
+
+/**
+ * The cookie a visit to `host.url` would set, for a fresh browser context that should start signed in without
+ * the token in its address (the startup bench opens a new context per measurement).
+ */
+export function tokenCookie(host: BrowserHost): { name: string; value: string; url: string } {
+  return { name: `greenlight_token_${host.port}`, value: host.token, url: host.origin };
+}
+
+/**
+ * Node arguments that run `greenlight serve` from the build: out/main/cli.js exports main() and bin/greenlight.mjs
+ * calls it the same way (bin itself would fall back to the TypeScript sources when they are newer).
+ */
+export function serveArgs(dataDir: string, sandbox?: SandboxOptions): string[] {
+  const cli = pathToFileURL(join(appRoot(), 'out', 'main', 'cli.js')).href;
+  return [
+    '--input-type=module',
+    '-e',
+    `const { main } = await import(${JSON.stringify(cli)}); process.exitCode = await main(process.argv.slice(1));`,
+    'serve',
+    '--data-dir',
+    dataDir,
+    ...(sandbox === undefined
+      ? []
+      : ['--scenario', sandbox.scenario, '--time-scale', String(sandbox.timeScale)]),
+  ];
 }
 
 export type ServedConsole = {
@@ -55,25 +81,9 @@ export async function spawnServe(
   sandbox: SandboxOptions,
   timeoutMs = 60_000,
 ): Promise<ServedConsole> {
-  // The built CLI, matching the built renderer it serves: out/main/cli.js exports main() and bin/greenlight.mjs
-  // calls it the same way (bin itself would fall back to the TypeScript sources when they are newer).
-  const cli = pathToFileURL(join(appRoot(), 'out', 'main', 'cli.js')).href;
-  const child = spawn(
-    process.execPath,
-    [
-      '--input-type=module',
-      '-e',
-      `const { main } = await import(${JSON.stringify(cli)}); process.exitCode = await main(process.argv.slice(1));`,
-      'serve',
-      '--data-dir',
-      dataDir,
-      '--scenario',
-      sandbox.scenario,
-      '--time-scale',
-      String(sandbox.timeScale),
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn(process.execPath, serveArgs(dataDir, sandbox), {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   const exited = new Promise<number | null>((resolve) =>
@@ -81,10 +91,11 @@ export async function spawnServe(
   );
   const lines = createInterface({ input: child.stdout });
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`greenlight serve printed no URL in ${timeoutMs} ms: ${stderr}`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => {
+      // Nobody will hold this process to stop it later: stop it here rather than leave it running.
+      child.kill('SIGKILL');
+      reject(new Error(`greenlight serve printed no URL in ${timeoutMs} ms: ${stderr}`));
+    }, timeoutMs);
     lines.once('line', (line) => {
       clearTimeout(timer);
       resolve(line.trim());
