@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorSurface } from '../../../src/renderer/src/components/ErrorSurface';
 import { Checklist } from '../../../src/renderer/src/features/checklist/Checklist';
 import { StepDetail } from '../../../src/renderer/src/features/checklist/StepDetail';
+import { CommunicationPanel } from '../../../src/renderer/src/features/communication/CommunicationPanel';
 import { DeploymentPanel } from '../../../src/renderer/src/features/deployment/DeploymentPanel';
 import { GatesPanel } from '../../../src/renderer/src/features/gates/GatesPanel';
 import { IdentityPanel } from '../../../src/renderer/src/features/start/IdentityPanel';
@@ -167,5 +168,34 @@ describe('console components (mocked transport)', () => {
     );
     expect(html).toContain('Sign in with AWS SSO');
     expect(text(html)).toContain('VPN not connected');
+  });
+
+  it('says when the run posted the Slack summary and offers to send it again; says so when no webhook is configured', () => {
+    const run = runView();
+    const notice = {
+      slack: '*Fixnado backend 1.5.1* → *sandbox*',
+      email: 'notice',
+      isSlackConfigured: true,
+      templateSource: 'built-in default',
+    };
+    const posted = text(
+      render(createElement(CommunicationPanel), {
+        ...withRun(run),
+        notice: { ...notice, slackPostedAt: '2026-11-29T11:45:55.408Z' },
+      }),
+    );
+    expect(posted).toContain('Posted to Slack at 11:45:55Z');
+    expect(posted).toContain('Send again');
+    const notYet = text(render(createElement(CommunicationPanel), { ...withRun(run), notice }));
+    expect(notYet).toContain('Send to Slack');
+    expect(notYet).not.toContain('Posted to Slack');
+    const none = text(
+      render(createElement(CommunicationPanel), {
+        ...withRun(run),
+        notice: { ...notice, isSlackConfigured: false },
+      }),
+    );
+    expect(none).toContain(`No Slack webhook configured for ${run.environment}`);
+    expect(none).not.toContain('Send to Slack');
   });
 });
