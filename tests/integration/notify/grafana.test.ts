@@ -179,6 +179,48 @@ describe('annotating a Grafana dashboard', () => {
     }
   });
 
+  it('asks for the folder when two folders hold a dashboard of that title, and explains a 403 as a role without the right', async () => {
+    // A Grafana with two "Platform Health" dashboards whose token may read but not annotate.
+    const other = createHttpServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      res.writeHead(url.pathname === '/api/search' ? 200 : 403, {
+        'content-type': 'application/json',
+      });
+      res.end(
+        url.pathname === '/api/search'
+          ? JSON.stringify([
+              { uid: 'a', title: 'Platform Health', folderTitle: 'Fixnado', url: '//elsewhere/x' },
+              { uid: 'b', title: 'Platform Health', folderTitle: 'Payments' },
+            ])
+          : JSON.stringify({ message: 'You do not have permission' }),
+      );
+    });
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const { port } = other.address() as { port: number };
+    const grafana = { url: `http://127.0.0.1:${port}`, token: 'glsa_readOnlyToken_000' };
+    try {
+      const ambiguous = await failure(findDashboard(grafana, 'Platform Health'));
+      expect(ambiguous.code).toBe('grafana-dashboard-ambiguous');
+      expect(ambiguous.message).toContain(
+        '"Fixnado / Platform Health", "Payments / Platform Health"',
+      );
+      const found = await findDashboard(grafana, 'Payments / Platform Health');
+      expect(found.uid).toBe('b');
+      // A protocol-relative link from Grafana is not turned into a link to another host.
+      expect((await findDashboard(grafana, 'Fixnado / Platform Health')).url).toBeUndefined();
+      const forbidden = await failure(
+        createAnnotation(grafana, { dashboardUID: 'b', time: 1, tags: [], text: 'x' }),
+      );
+      expect(forbidden.code).toBe('grafana-rejected');
+      expect(forbidden.message).toContain('HTTP 403: You do not have permission');
+      expect(forbidden.message).toContain('may not write annotations');
+      expect(shown(forbidden)).not.toContain(grafana.token);
+    } finally {
+      other.closeAllConnections();
+      await new Promise<void>((r) => other.close(() => r()));
+    }
+  });
+
   it('refuses a Grafana URL that is not http(s) before sending anything', async () => {
     await expect(
       findDashboard({ url: 'file:///etc/grafana', token: 't0ken' }, 'x'),

@@ -167,7 +167,7 @@ function toDashboard(target: Target, hit: SearchHit): GrafanaDashboard | undefin
       ? { folderTitle: hit.folderTitle }
       : {}),
     // Grafana's `url` already carries its sub-path (`/grafana/d/<uid>/<slug>`): resolve it against the origin.
-    ...(typeof hit.url === 'string' && hit.url.startsWith('/')
+    ...(typeof hit.url === 'string' && hit.url.startsWith('/') && !hit.url.startsWith('//')
       ? { url: new URL(hit.url, target.base.origin).href }
       : {}),
   };
