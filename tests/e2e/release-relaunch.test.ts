@@ -27,7 +27,10 @@ describe('closing and relaunching the console host mid-deployment', () => {
 
     const second = await e2e.serve();
     const again = await e2e.open({ url: second.url, failureScreenshot: 'failed-relaunch' });
-    await expect(again.start.unfinishedRuns().count()).resolves.toBeGreaterThan(0);
+    // The start screen loads its run list after connecting: wait for the interrupted run to be offered.
+    const offered = again.start.unfinishedRuns().filter({ hasText: `sandbox ${version}` });
+    await offered.first().waitFor();
+    await expect(offered.count()).resolves.toBe(1);
     await again.screenshot('12-resume');
     await again.start.resume('sandbox', version);
     await expect(again.runId()).resolves.toBe(runId);
