@@ -72,7 +72,12 @@ describe('a release on the sandbox, from launch to a verified evidence bundle', 
     expect(end.failed).toBeUndefined();
     await expect(gl.waitForOutcome()).resolves.toBe('released');
 
+    // The sandbox's simulated Grafana and Slack: the dashboard was annotated, the summary posted.
+    await expect(gl.checklist.state('grafana-annotation')).resolves.toBe('passed');
     await gl.communication.show();
+    await expect(gl.communication.slackStatus().textContent()).resolves.toMatch(
+      /^Posted to Slack at /,
+    );
     await expect(gl.communication.slack().textContent()).resolves.toContain(version);
     await expect(gl.communication.email().textContent()).resolves.toContain(version);
     await gl.screenshot('07-communication');

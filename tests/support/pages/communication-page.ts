@@ -17,6 +17,11 @@ export class CommunicationPage {
     return this.page.getByLabel('Slack summary text');
   }
 
+  /** "Posted to Slack at ..." once the run posted the summary. */
+  slackStatus(): Locator {
+    return this.page.getByLabel('Slack status');
+  }
+
   email(): Locator {
     return this.page.getByLabel('Email notice text');
   }
