@@ -6,20 +6,21 @@ import {
   truncateSync,
   writeFileSync,
 } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync } from 'node:fs';
-import yazl from 'yazl';
-import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
+import canonicalize from 'canonicalize';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import yazl from 'yazl';
 import type { EvidenceStore } from '../../../src/main/core/evidence/store';
+import { formatSums } from '../../../src/main/core/vault/bundle-format';
 import { exportBundle } from '../../../src/main/core/vault/export';
 import type { ExportResult } from '../../../src/main/core/vault/export';
-import { verifyBundle } from '../../../src/main/core/vault/verify';
+import { verifyBundle, type Witness } from '../../../src/main/core/vault/verify';
 import { openStore, startRun } from '../../support/evidence';
 import { greenlight, type CliResult } from '../../support/greenlight-cli';
 import { tempDir } from '../../support/temp';
-
 
 let dir: { path: string; cleanup: () => void };
 let store: EvidenceStore;
@@ -61,13 +62,64 @@ function copy(): string {
   return target;
 }
 
-async function problems(path: string): Promise<string[]> {
-  const report = await verifyBundle(path);
+async function problems(path: string, witnesses: Witness[] = []): Promise<string[]> {
+  const report = await verifyBundle(path, { witnesses });
   expect(report.ok).toBe(false);
   return report.problems.map((p) => p.message);
 }
 
-const cli = (path: string): Promise<CliResult> => greenlight(['verify', path]);
+const cli = (path: string, ...flags: string[]): Promise<CliResult> =>
+  greenlight(['verify', path, ...flags]);
+
+const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+
+/** The journal entry `seq` of a bundle folder as a witness would have quoted it. */
+function witnessOf(path: string, seq: number): Witness {
+  const line = readFileSync(join(path, 'journal.jsonl'), 'utf8').split('\n')[seq - 1] ?? '{}';
+  return { seq, hash: (JSON.parse(line) as { hash: string }).hash };
+}
+
+/**
+ * What someone holding the bundle (or the database) could do: change an entry, recompute every hash after it,
+ * and rewrite manifest.json and SHA256SUMS to match. Nothing inside the bundle can tell.
+ */
+function rewriteConsistently(
+  path: string,
+  seq: number,
+  edit: (entry: Record<string, unknown>) => void,
+): void {
+  const journalFile = join(path, 'journal.jsonl');
+  const entries = readFileSync(journalFile, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  let prev = '';
+  for (const entry of entries) {
+    if (entry['seq'] === seq) edit(entry);
+    if (prev !== '') entry['prevHash'] = prev;
+    delete entry['hash'];
+    entry['hash'] = sha256(canonicalize(entry) ?? '');
+    prev = entry['hash'] as string;
+  }
+  const journal = entries.map((e) => JSON.stringify(e)).join('\n') + '\n';
+  writeFileSync(journalFile, journal);
+  const manifestFile = join(path, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as {
+    files: { path: string; sha256: string; size: number }[];
+    chain: { head: string; entries: number };
+  };
+  for (const file of manifest.files) {
+    if (file.path === 'journal.jsonl')
+      Object.assign(file, { sha256: sha256(journal), size: Buffer.byteLength(journal) });
+  }
+  manifest.chain.head = prev;
+  const manifestText = JSON.stringify(manifest, null, 2) + '\n';
+  writeFileSync(manifestFile, manifestText);
+  writeFileSync(
+    join(path, 'SHA256SUMS'),
+    formatSums([...manifest.files, { path: 'manifest.json', sha256: sha256(manifestText) }]),
+  );
+}
 
 describe('verifyBundle', () => {
   it('accepts the bundle as exported, folder and zip', async () => {
@@ -189,7 +241,54 @@ describe('verifyBundle', () => {
   });
 });
 
+describe('witnesses: entry hashes recorded outside the bundle', () => {
+  it('pass a bundle as exported, and catch a journal rewritten together with its manifest and sums', async () => {
+    const witness = witnessOf(bundle.dir, 12);
+    const honest = await verifyBundle(bundle.dir, { witnesses: [witness] });
+    expect(honest).toMatchObject({ ok: true, witnesses: 1 });
+
+    const path = copy();
+    rewriteConsistently(path, 5, (entry) => {
+      entry['actor'] = 'mallory';
+    });
+    // Without a witness the rewrite is invisible: every hash in the bundle agrees with every other.
+    expect(await verifyBundle(path)).toMatchObject({ ok: true });
+    expect(await problems(path, [witness])).toEqual([
+      expect.stringMatching(
+        /^witness: journal entry 12 has hash [0-9a-f]{12}…, but [0-9a-f]{12}… was quoted at the time: the journal was rewritten at or before that entry$/,
+      ),
+    ]);
+  });
+
+  it('name a witness for an entry the journal no longer has', async () => {
+    const path = copy();
+    const witness = witnessOf(path, 24);
+    const lines = readFileSync(join(path, 'journal.jsonl'), 'utf8').trimEnd().split('\n');
+    writeFileSync(join(path, 'journal.jsonl'), lines.slice(0, 20).join('\n') + '\n');
+    expect(await problems(path, [witness])).toContainEqual(
+      expect.stringMatching(/^witness: the journal has no entry 24 \(it has 20\)/),
+    );
+  });
+});
+
 describe('greenlight verify', () => {
+  it('checks --witness SEQ:HASH, and refuses one that is not a full hash', async () => {
+    const witness = witnessOf(bundle.dir, 3);
+    const ok = await cli(bundle.dir, '--witness', `${witness.seq}:${witness.hash}`);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/; every hash matches; the witness matches\.$/m);
+
+    const wrong = await cli(bundle.dir, '--witness', `${witness.seq}:${'0'.repeat(64)}`);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('witness: journal entry 3 has hash');
+
+    const short = await cli(bundle.dir, '--witness', `3:${witness.hash.slice(0, 12)}`);
+    expect(short.code).toBe(2);
+    expect(short.stderr).toContain(
+      '--witness: expected SEQ:HASH, a journal entry number and its full 64-digit SHA-256',
+    );
+  });
+
   it('exits 0 with a one-line summary when everything holds', async () => {
     const result = await cli(bundle.dir);
     expect(result.code).toBe(0);

@@ -20,7 +20,8 @@ export type BundleProblemCode =
   | 'journal_invalid'
   | 'chain_broken'
   | 'chain_head_mismatch'
-  | 'listing_mismatch';
+  | 'listing_mismatch'
+  | 'witness_mismatch';
 
 /** One thing wrong with a bundle, naming the file (bundle-relative path) where there is one. */
 export type BundleProblem = { code: BundleProblemCode; path: string | null; message: string };
@@ -37,8 +38,28 @@ export type BundleReport = {
   bytes: number;
   entries: number;
   chainHead: string | null;
+  /** Witnesses checked against the journal; all of them held when `ok`. */
+  witnesses: number;
   problems: BundleProblem[];
 };
+
+/**
+ * A journal entry's hash as it was recorded outside the bundle at the time (the release notice posted to Slack
+ * quotes `#seq sha256`). The manifest and SHA256SUMS are written by whoever writes the bundle, so a journal rewritten
+ * together with both still verifies; an entry hash someone else holds does not move with them.
+ */
+export type Witness = { seq: number; hash: string };
+
+/** Reads `SEQ:HASH` (`42:9f86d0...`, the full 64-digit SHA-256), or says what was expected. */
+export function parseWitness(text: string): Witness | { error: string } {
+  const m = /^#?(\d{1,12})[:\s]+([0-9a-f]{64})$/i.exec(text.trim());
+  if (m?.[1] === undefined || m[2] === undefined || Number(m[1]) < 1) {
+    return {
+      error: `expected SEQ:HASH, a journal entry number and its full 64-digit SHA-256 (as the release notice quotes them), got ${JSON.stringify(text)}`,
+    };
+  }
+  return { seq: Number(m[1]), hash: m[2].toLowerCase() };
+}
 
 type BundleEntry = { path: string; size: number; open: () => Promise<Readable> };
 
@@ -51,7 +72,11 @@ const SMALL_FILE_LIMIT = 64 << 20;
  * previous line's hash), naming the first broken link and comparing the head with the manifest.
  * Never throws for a bad bundle: everything wrong is a problem in the report.
  */
-export async function verifyBundle(path: string): Promise<BundleReport> {
+export async function verifyBundle(
+  path: string,
+  options: { witnesses?: readonly Witness[] } = {},
+): Promise<BundleReport> {
+  const witnesses = options.witnesses ?? [];
   const report: BundleReport = {
     ok: false,
     path,
@@ -64,6 +89,7 @@ export async function verifyBundle(path: string): Promise<BundleReport> {
     bytes: 0,
     entries: 0,
     chainHead: null,
+    witnesses: 0,
     problems: [],
   };
   const problem = (code: BundleProblemCode, file: string | null, message: string): void => {
@@ -102,7 +128,10 @@ export async function verifyBundle(path: string): Promise<BundleReport> {
 
   const actual = new Map<string, { sha256: string; size: number }>();
   const small = new Map<string, Buffer>();
-  const journal = new JournalCheck((p) => problem(p.code, JOURNAL_FILE, p.message));
+  const journal = new JournalCheck(
+    (p) => problem(p.code, JOURNAL_FILE, p.message),
+    new Set(witnesses.map((w) => w.seq)),
+  );
   try {
     for (const entry of entries) {
       const hash = createHash('sha256');
@@ -261,6 +290,24 @@ export async function verifyBundle(path: string): Promise<BundleReport> {
       );
     }
   }
+  for (const witness of witnesses) {
+    const recorded = chain.witnessed.get(witness.seq);
+    if (recorded === undefined) {
+      problem(
+        'witness_mismatch',
+        JOURNAL_FILE,
+        `witness: the journal has no entry ${witness.seq} (it has ${chain.entries}), yet one was quoted with hash ${short(witness.hash)}: entries were removed, or the witness belongs to another run`,
+      );
+    } else if (recorded !== witness.hash) {
+      problem(
+        'witness_mismatch',
+        JOURNAL_FILE,
+        `witness: journal entry ${witness.seq} has hash ${short(recorded)}, but ${short(witness.hash)} was quoted at the time: the journal was rewritten at or before that entry`,
+      );
+    } else {
+      report.witnesses += 1;
+    }
+  }
   report.ok = report.problems.length === 0;
   return report;
 }
@@ -274,7 +321,11 @@ export function summarizeBundle(report: BundleReport): string {
   const what = [report.environment, report.version, report.outcome]
     .filter((v) => v !== null)
     .join(' ');
-  return `OK ${report.path}: ${run}${what === '' ? '' : ` (${what})`}, ${report.files} files, ${report.entries} journal entries, chain head ${report.chainHead ?? '-'}; every hash matches.`;
+  const witnessed =
+    report.witnesses === 0
+      ? ''
+      : `; ${report.witnesses === 1 ? 'the witness matches' : `all ${report.witnesses} witnesses match`}`;
+  return `OK ${report.path}: ${run}${what === '' ? '' : ` (${what})`}, ${report.files} files, ${report.entries} journal entries, chain head ${report.chainHead ?? '-'}; every hash matches${witnessed}.`;
 }
 
 /** The report in the contract's `vault.verify` shape (`BundleVerification`). */
@@ -345,9 +396,14 @@ class JournalCheck {
   readonly runIds = new Set<string>();
   readonly contents: { name: string; sha256: string; seq: number }[] = [];
   created: { environment: unknown; version: unknown } | null = null;
+  /** The recorded hash of each entry a witness asks about (only those: memory stays flat). */
+  readonly witnessed = new Map<number, string>();
   private readonly decoder = new TextDecoder('utf-8', { fatal: false });
 
-  constructor(private readonly report: (problem: JournalProblem) => void) {}
+  constructor(
+    private readonly report: (problem: JournalProblem) => void,
+    private readonly wanted: ReadonlySet<number>,
+  ) {}
 
   feed(chunk: Buffer): void {
     this.carry += this.decoder.decode(chunk, { stream: true });
@@ -371,6 +427,7 @@ class JournalCheck {
     runIds: Set<string>;
     contents: { name: string; sha256: string; seq: number }[];
     created: { environment: unknown; version: unknown } | null;
+    witnessed: ReadonlyMap<number, string>;
   } {
     return {
       entries: this.entries,
@@ -378,6 +435,7 @@ class JournalCheck {
       runIds: this.runIds,
       contents: this.contents,
       created: this.created,
+      witnessed: this.witnessed,
     };
   }
 
@@ -425,6 +483,7 @@ class JournalCheck {
         `${where} (entry ${seq}) is out of order after entry ${this.lastSeq}`,
       );
     this.lastSeq = seq;
+    if (this.wanted.has(seq)) this.witnessed.set(seq, hash);
     if (entry['prevHash'] !== this.prev) {
       this.fail(
         'chain_broken',
