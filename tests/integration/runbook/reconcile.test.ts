@@ -346,6 +346,9 @@ describe('notices', () => {
     expect(before.isSlackConfigured).toBe(true);
     expect(before.templateSource).toContain('built-in default');
     expect(before.email).toContain('Fixnado backend **1.5.1** was deployed to **sandbox**');
+    // The run's last entry so far, as `greenlight verify --witness` takes it.
+    const last = store.listJournal(run.id, { limit: 1000 }).at(-1);
+    expect(before.email).toContain(`Journal witness: ${last?.seq}:${last?.hash}`);
 
     const sent = await engine.sendSlack(run.id);
     expect(sent).toEqual({ sent: true, message: 'Posted the summary to Slack.' });

@@ -8,6 +8,7 @@ import { rehearse, type RehearsalResult } from '../../../src/main/core/runbook/r
 import { startSandbox, type Sandbox } from '../../../src/main/core/sandbox/index';
 import type { IntegrationsSnapshot } from '../../../src/main/core/sandbox/integrations';
 import type { ScenarioName } from '../../../src/main/core/sandbox/scenarios';
+import { parseWitness, verifyBundle } from '../../../src/main/core/vault/verify';
 
 // Every scenario end to end through the engine (real sandbox over HTTP, real SDK, real SQLite, real newman).
 // Scenarios that never reach the validation gates run at 1200x; those whose gates must fit in the (scaled) 20-minute
@@ -178,6 +179,17 @@ describe('rehearsals through the validation gates', () => {
       expect(received.grafana.annotations[0]?.text).toContain('1.5.1');
       expect(received.slack.messages).toHaveLength(1);
       expect(received.slack.messages[0]?.text).toContain(deploymentId);
+      // The summary quotes a journal entry hash: an auditor holding the Slack message can check the bundle against
+      // it, which a journal rewritten together with the manifest and sums would fail.
+      const quoted = /Journal witness: `(\d+:[0-9a-f]{64})`/.exec(
+        received.slack.messages[0]?.text ?? '',
+      )?.[1];
+      const witness = parseWitness(quoted ?? '');
+      if ('error' in witness) throw new Error(`no witness in the Slack summary: ${witness.error}`);
+      expect(await verifyBundle(r.bundle?.path ?? '', { witnesses: [witness] })).toMatchObject({
+        ok: true,
+        witnesses: 1,
+      });
       // The token and the webhook are credentials: never in the evidence.
       const everything = JSON.stringify(journal);
       expect(everything).not.toContain(sandbox.integrations.grafana.token);

@@ -27,6 +27,11 @@ export type NoticeFacts = {
   evidencePath: string;
   runbookHash: string;
   rollback: string;
+  /**
+   * `SEQ:HASH` of the run's last journal entry when the notice was rendered. Posted to Slack it is a witness held
+   * outside the bundle: `greenlight verify <bundle> --witness SEQ:HASH` fails if the journal was rewritten since.
+   */
+  witness: string;
   isRehearsal: boolean;
 };
 
@@ -57,6 +62,8 @@ export function noticeFacts(
     imageDigest?: string;
     taskDefinitionArn?: string;
     evidencePath: string;
+    /** The run's last journal entry at rendering time. */
+    lastEntry?: { seq: number; hash: string };
   },
 ): NoticeFacts {
   const approve = byOperation(view, 'approve-traffic-shift');
@@ -105,6 +112,7 @@ export function noticeFacts(
       view.deployment?.rollback === undefined
         ? none
         : `${view.deployment.rollback.deploymentId} (${view.deployment.rollback.status ?? 'started'})`,
+    witness: extra.lastEntry === undefined ? none : `${extra.lastEntry.seq}:${extra.lastEntry.hash}`,
     isRehearsal: view.isRehearsal,
   };
 }
@@ -129,6 +137,7 @@ export function renderSlack(f: NoticeFacts): string {
   if (f.overrides !== '') lines.push(`• ${f.overrides.replace(/^- /, '').trim()}`);
   lines.push(`• Approved by ${f.approvedBy}; operated by ${f.operator}`);
   lines.push(`• Evidence: ${f.evidencePath} (run ${f.runId})`);
+  if (f.witness !== none) lines.push(`• Journal witness: \`${f.witness}\``);
   return lines.join('\n');
 }
 

@@ -1284,6 +1284,7 @@ export class RunbookEngine {
       await Promise.all([import('../notify/render'), import('../notify/template')]);
     const facts = c.facts();
     const view = this.view(c);
+    const last = c.entries.at(-1);
     const image = facts.steps.get('image-in-ecr')?.data ?? {};
     const registered =
       [...facts.steps.values()].find(
@@ -1298,6 +1299,7 @@ export class RunbookEngine {
       evidencePath:
         c.bundlePath ??
         join(env.vaultRoot, 'governance', 'release_vault', env.environment.name, facts.version),
+      ...(last === undefined ? {} : { lastEntry: { seq: last.seq, hash: last.hash } }),
     });
     const template = await loadNoticeTemplate(env.vaultRoot);
     return {
