@@ -62,6 +62,27 @@ describe('console components (mocked transport)', () => {
     expect(html).not.toContain('Terminate blue now');
   });
 
+  it('shows the ready window of a stopped deployment as over, the termination wait as never started', () => {
+    const base = runView();
+    const html = render(
+      createElement(DeploymentPanel),
+      withRun({
+        ...base,
+        deployment: {
+          ...base.deployment!,
+          status: 'Stopped',
+          isActive: false,
+          canApprove: false,
+          terminationWait: { action: 'TERMINATE', minutes: 10 },
+        },
+      }),
+    );
+    expect(text(html)).toContain('Ready window — 20 min window · over');
+    expect(text(html)).toContain(
+      'Blue termination 10 min not started · then AWS removes the blue task set',
+    );
+  });
+
   it('enables Approve when main says so, and shows an unknown AWS status and AWS’s error verbatim', () => {
     const base = runView();
     const html = render(

@@ -279,6 +279,31 @@ describe('approve', () => {
     expect(view.headline).toContain('approve the traffic shift');
   });
 
+  it('keeps the ready window as started when the deployment is stopped in Ready, instead of "not started"', () => {
+    const j = atReady();
+    j.deployment(
+      'Stopped',
+      {
+        errorInformation: { code: 'MANUAL_STOP', message: 'The deployment was stopped by a user.' },
+      },
+      {
+        lifecycleEvents: [
+          {
+            name: 'AfterAllowTestTraffic',
+            status: 'Succeeded',
+            startTime: '2026-11-02T11:59:00.000Z',
+            endTime: '2026-11-02T11:59:30.000Z',
+            diagnostics: undefined,
+          },
+        ],
+      },
+    );
+    const view = deriveRunView(j.facts(), ctx());
+    // The same deadline as while it was Ready; the panel shows the window as over, the deployment as Stopped.
+    expect(view.deployment?.readyWait?.deadline).toBe('2026-11-02T10:00:01.950Z');
+    expect(view.deployment?.terminationWait?.deadline).toBeUndefined();
+  });
+
   it('is refused once it was sent, and once a rollback was requested', () => {
     const j = atReady().pass('green-version', 'smoke-tests', 'load-gate');
     expect(approveGuard(runbook, j.facts(), new Set(['approve-traffic-shift']))).toMatchObject({

@@ -435,11 +435,13 @@ function countdowns(
   const toWall = (aws: number): string =>
     isoOf(obs.wallNow + (aws - obs.awsNow) / (obs.timeScale || 1));
   const out: Pick<DeploymentView, 'readyWait' | 'terminationWait'> = {};
+  // A window has a deadline once it has started, also after the deployment moved on or ended (the panel then says
+  // it is over); without one the panel says it has not started, which a stopped deployment's window had.
   if (d.readyWait?.minutes !== undefined) {
     const start =
-      d.status === 'Ready'
-        ? (endOf('AfterAllowTestTraffic') ?? endOf('AllowTestTraffic') ?? obs.readySince)
-        : undefined;
+      endOf('AfterAllowTestTraffic') ??
+      endOf('AllowTestTraffic') ??
+      (d.status === 'Ready' ? obs.readySince : undefined);
     out.readyWait = {
       action: d.readyWait.action ?? 'STOP_DEPLOYMENT',
       minutes: d.readyWait.minutes,
@@ -448,9 +450,8 @@ function countdowns(
   }
   if (d.termination?.minutes !== undefined) {
     const start =
-      d.terminationWaitStarted && !isTerminalStatus(d.status)
-        ? (endOf('AfterAllowTraffic') ?? obs.terminationSince)
-        : undefined;
+      endOf('AfterAllowTraffic') ??
+      (d.terminationWaitStarted && !isTerminalStatus(d.status) ? obs.terminationSince : undefined);
     out.terminationWait = {
       action: d.termination.action ?? 'TERMINATE',
       minutes: d.termination.minutes,
