@@ -362,6 +362,12 @@ describe('notices', () => {
     expect(kinds).toEqual(['intent', 'outcome']);
     // The webhook is a credential: it never enters the journal.
     expect(JSON.stringify(journal)).not.toContain('/services/T000/B000/XXXX');
+    // Once resolved it is a registered secret, so even an entry that quotes it (an error echoing the URL) is
+    // stored redacted.
+    store.recordObservation(run.id, { subject: 'echo', data: { message: `refused by ${url}` } });
+    const echoed = store.listJournal(run.id, { limit: 1000 }).at(-1);
+    expect(echoed?.kind).toBe('observation');
+    expect(JSON.stringify(echoed)).not.toContain('/services/T000/B000/XXXX');
 
     const templates = join(env.vaultRoot, 'governance', 'templates');
     mkdirSync(templates, { recursive: true });

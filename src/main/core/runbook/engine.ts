@@ -192,7 +192,7 @@ export class RunbookEngine {
       operator,
     });
     const c = new RunController(run.id);
-    c.env = env;
+    c.env = this.registeringSecrets(env);
     this.runs.set(run.id, c);
     c.entries = this.loadEntries(run.id);
     c.attached = Promise.resolve();
@@ -750,8 +750,29 @@ export class RunbookEngine {
   }
 
   private async ensureEnv(c: RunController): Promise<ReleaseEnvironment> {
-    c.env ??= await this.options.environments.get(c.facts().environment);
+    c.env ??= this.registeringSecrets(await this.options.environments.get(c.facts().environment));
     return c.env;
+  }
+
+  /**
+   * The environment with its integration secrets (the Slack webhook, the Grafana token) handed to the evidence
+   * store's redactor the moment they are resolved: no step journals them, and should one ever quote one (an error
+   * echoing a URL, a response body), the journal still stores it redacted.
+   */
+  private registeringSecrets(env: ReleaseEnvironment): ReleaseEnvironment {
+    return {
+      ...env,
+      slackWebhook: async () => {
+        const webhook = await env.slackWebhook();
+        if (webhook !== undefined) this.store.addSecretValues([webhook]);
+        return webhook;
+      },
+      grafana: async () => {
+        const grafana = await env.grafana();
+        if (grafana !== undefined) this.store.addSecretValues([grafana.token]);
+        return grafana;
+      },
+    };
   }
 
   private envOf(c: RunController): ReleaseEnvironment {
