@@ -8,6 +8,7 @@ import {
   type DeriveContext,
 } from '../../../src/main/core/runbook/derive';
 import { sandboxEnvironment } from '../../../src/main/core/config/sandbox-environment';
+import { noticeFacts } from '../../../src/main/core/notify/render';
 import { foldJournal, type EntryLike } from '../../../src/main/core/runbook/facts';
 import { loadRunbook } from '../../../src/main/core/runbook/load';
 import type { Runbook } from '../../../src/main/core/runbook/types';
@@ -415,5 +416,28 @@ describe('state is the journal replayed', () => {
     expect(view.nextStepId).toBeUndefined();
     const steps = view.sections.flatMap((s) => s.steps);
     expect(steps.every((s) => !s.canRun && !s.canAttest)).toBe(true);
+  });
+
+  it('says production serves the new version when a step after a successful deployment failed the run', () => {
+    const j = atReady();
+    j.deployment('Succeeded');
+    j.state('grafana-annotation', 'running').state('grafana-annotation', 'failed', {
+      summary: 'Grafana refused the token',
+    });
+    j.add('observation', null, {
+      subject: 'run-outcome',
+      data: { outcome: 'failed', summary: "'Grafana dashboard annotated' failed" },
+    });
+    const view = deriveRunView(j.facts(), ctx());
+    expect(view.outcome).toBe('failed');
+    expect(view.headline).toBe(
+      "Failed after the release: production serves 1.5.1 on sandbox, but the run did not complete. 'Grafana dashboard annotated' failed",
+    );
+    // The notices say the same, not "production stayed on the previous release".
+    const facts = noticeFacts(view, { evidencePath: '/vault/sandbox/1.5.1' });
+    expect(facts.outcomeWords).toBe(
+      'released, but the run failed before it completed (production serves the new version)',
+    );
+    expect(facts.customerImpact).toBe('none expected (zero-downtime cutover)');
   });
 });

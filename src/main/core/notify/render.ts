@@ -72,6 +72,9 @@ export function noticeFacts(
   const outcome =
     view.outcome ??
     (byOperation(view, 'deployment-succeeded')?.state === 'passed' ? 'released' : 'in-progress');
+  // The release deployment succeeded but a later step failed the run: production serves the new version.
+  const isLive =
+    outcome === 'released' || (outcome === 'failed' && view.deployment?.status === 'Succeeded');
   const smoke = view.smoke;
   const probe = view.probe;
   return {
@@ -79,7 +82,10 @@ export function noticeFacts(
     environment: view.environment,
     version: view.version,
     outcome,
-    outcomeWords: outcomeWords[outcome] ?? outcome,
+    outcomeWords:
+      outcome === 'failed' && isLive
+        ? 'released, but the run failed before it completed (production serves the new version)'
+        : (outcomeWords[outcome] ?? outcome),
     operator: view.operator,
     deploymentId: view.deployment?.deploymentId ?? none,
     image: extra.imageUri ?? none,
@@ -102,17 +108,17 @@ export function noticeFacts(
       overridden.length === 0
         ? ''
         : `- Overrides: ${overridden.map((s) => `${s.title} — "${s.decision?.reason ?? ''}" (${s.decision?.actor ?? ''})`).join('; ')}\n`,
-    customerImpact:
-      outcome === 'released'
-        ? 'none expected (zero-downtime cutover)'
-        : 'none: traffic stayed on or returned to the previous release',
+    customerImpact: isLive
+      ? 'none expected (zero-downtime cutover)'
+      : 'none: traffic stayed on or returned to the previous release',
     evidencePath: extra.evidencePath,
     runbookHash: view.runbookHash,
     rollback:
       view.deployment?.rollback === undefined
         ? none
         : `${view.deployment.rollback.deploymentId} (${view.deployment.rollback.status ?? 'started'})`,
-    witness: extra.lastEntry === undefined ? none : `${extra.lastEntry.seq}:${extra.lastEntry.hash}`,
+    witness:
+      extra.lastEntry === undefined ? none : `${extra.lastEntry.seq}:${extra.lastEntry.hash}`,
     isRehearsal: view.isRehearsal,
   };
 }

@@ -554,10 +554,17 @@ function headline(
 ): string {
   const target = `${facts.version} to ${facts.environment}`;
   if (facts.outcome !== undefined) {
+    // A step after the traffic shift (the vault record, Grafana, Slack) can fail a run whose deployment succeeded:
+    // production then serves the new version, and "not released" would send the operator the wrong way.
+    const failedAfterRelease =
+      facts.deployment?.deployment.status === 'Succeeded' &&
+      facts.redeploy?.deployment.status !== 'Succeeded';
     const what = {
       released: `Released ${target}`,
       'rolled-back': `Rolled back: ${target} is not released`,
-      failed: `Failed: ${target} is not released`,
+      failed: failedAfterRelease
+        ? `Failed after the release: production serves ${facts.version} on ${facts.environment}, but the run did not complete`
+        : `Failed: ${target} is not released`,
       stopped: `Stopped: ${target} is not released`,
       refused: `Refused: ${target} was not started`,
       abandoned: `Abandoned: ${target}`,
