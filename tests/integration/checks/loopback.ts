@@ -1,6 +1,5 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import net from 'node:net';
 
 export type Loopback = { url: string; port: number; close(): Promise<void> };
 
@@ -19,15 +18,6 @@ export async function startServer(handler: http.RequestListener): Promise<Loopba
         server.close(() => resolve());
       }),
   };
-}
-
-/** A loopback port with nothing listening (bound, then released): connections are refused. */
-export async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /**

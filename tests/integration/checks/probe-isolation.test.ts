@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runProbe } from '../../../src/main/core/checks/probe';
 import type { ProbeOptions, ProbeResult } from '../../../src/main/core/checks/probe';
-import { AppError } from '../../../src/main/core/errors';
+import { appErrorOf } from '../../support/app-error';
 
 // The fleet runs in its own process: a stall of this test's thread must not hold up the fleet's answers, only
 // (in-process mode) the probe's own timers and reads, which is exactly what the worker mode is there to avoid.
@@ -82,16 +82,6 @@ async function whileStalling<T>(work: Promise<T>, busyMs: number, periodMs: numb
   }
 }
 
-async function appError(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected an AppError');
-}
-
 describe('load probe isolation from the caller’s event loop', () => {
   it('a healthy fleet passes the gate while the caller stalls 600 ms every second; run in-process, the stalls fail it', async () => {
     const fleet = await startFleetProcess();
@@ -124,7 +114,7 @@ describe('load probe isolation from the caller’s event loop', () => {
     const fleet = await startFleetProcess();
     const controller = new AbortController();
     const progress: number[] = [];
-    const error = await appError(
+    const error = await appErrorOf(
       runProbe({
         url: fleet.url,
         ratePerSec: 200,
@@ -148,7 +138,7 @@ describe('load probe isolation from the caller’s event loop', () => {
   it('an already-aborted signal rejects at once in both modes, before any request', async () => {
     const fleet = await startFleetProcess();
     for (const isolation of ['worker', 'in-process'] as const) {
-      const error = await appError(
+      const error = await appErrorOf(
         runProbe({
           url: fleet.url,
           ratePerSec: 100,
@@ -172,12 +162,12 @@ describe('load probe isolation from the caller’s event loop', () => {
       { url: 'http://127.0.0.1:1', ratePerSec: 10, durationSec: 1, thresholds: { p95Ms: -1 } },
     ];
     for (const options of cases) {
-      const inWorker = await appError(runProbe({ ...options, isolation: 'worker' }));
-      const inProcess = await appError(runProbe({ ...options, isolation: 'in-process' }));
+      const inWorker = await appErrorOf(runProbe({ ...options, isolation: 'worker' }));
+      const inProcess = await appErrorOf(runProbe({ ...options, isolation: 'in-process' }));
       expect(inWorker.code).toBe('invalid_input');
       expect(inWorker.toShape()).toEqual(inProcess.toShape());
     }
-    const unknown = await appError(
+    const unknown = await appErrorOf(
       runProbe({
         url: 'http://127.0.0.1:1',
         ratePerSec: 10,

@@ -4,19 +4,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { exactPercentile } from '../../../src/main/core/checks/histogram';
 import { runProbe } from '../../../src/main/core/checks/probe';
 import type { ProbeProgress } from '../../../src/main/core/checks/probe';
-import { AppError } from '../../../src/main/core/errors';
-import { closedPort, startServer, startStallingServer } from './loopback';
+import { startServer, startStallingServer } from './loopback';
 import type { Loopback } from './loopback';
-
-async function appError(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected an AppError');
-}
+import { appErrorOf } from '../../support/app-error';
+import { closedPort } from '../../support/ports';
 
 /** Closed loop: one request at a time, each timed from its own send, for `durationMs`. */
 async function sequentialP95(
@@ -166,7 +157,7 @@ describe('open-loop load probe (loopback fleets)', () => {
     const fleet = await startServer((_req, res) => res.end('ok'));
     servers.push(fleet);
     const controller = new AbortController();
-    const error = await appError(
+    const error = await appErrorOf(
       runProbe({
         url: fleet.url,
         ratePerSec: 100,
@@ -193,7 +184,7 @@ describe('open-loop load probe (loopback fleets)', () => {
       [{ url: '', ratePerSec: 10, durationSec: 1 }, 'url'],
     ];
     for (const [options, field] of cases) {
-      const error = await appError(runProbe(options));
+      const error = await appErrorOf(runProbe(options));
       expect(error.code, field).toBe('invalid_input');
       expect(error.message.startsWith(field), error.message).toBe(true);
       expect(error.detail?.['field']).toBe(field);

@@ -4,19 +4,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runSmoke } from '../../../src/main/core/checks/smoke';
 import type { SmokeProgress } from '../../../src/main/core/checks/smoke';
-import { AppError } from '../../../src/main/core/errors';
-import { closedPort, smokeCollection, startServer } from './loopback';
+import { smokeCollection, startServer } from './loopback';
 import type { Loopback } from './loopback';
-
-async function appError(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected an AppError');
-}
+import { appErrorOf } from '../../support/app-error';
+import { closedPort } from '../../support/ports';
 
 describe('smoke gate (real newman in a child process, loopback fleet)', () => {
   let dir: string;
@@ -167,7 +158,7 @@ describe('smoke gate (real newman in a child process, loopback fleet)', () => {
 
   it('is cancelled by its AbortSignal', async () => {
     const controller = new AbortController();
-    const error = await appError(
+    const error = await appErrorOf(
       runSmoke({
         collection: smokeCollection(['/health', '/never']),
         baseUrl: fleet.url,
@@ -183,25 +174,27 @@ describe('smoke gate (real newman in a child process, loopback fleet)', () => {
   it('rejects malformed collections naming what is wrong, before starting newman', async () => {
     const notJson = join(dir, 'broken.json');
     writeFileSync(notJson, '{ "info": { "name": "x" }, "item": [ ');
-    let error = await appError(runSmoke({ collection: notJson, baseUrl: fleet.url }));
+    let error = await appErrorOf(runSmoke({ collection: notJson, baseUrl: fleet.url }));
     expect(error.code).toBe('smoke_collection_invalid');
     expect(error.message).toContain('is not valid JSON');
 
-    error = await appError(runSmoke({ collection: join(dir, 'missing.json'), baseUrl: fleet.url }));
+    error = await appErrorOf(
+      runSmoke({ collection: join(dir, 'missing.json'), baseUrl: fleet.url }),
+    );
     expect(error.code).toBe('smoke_collection_unreadable');
     expect(error.message).toContain('ENOENT');
 
     const noUrl = smokeCollection(['/health', '/x']);
     const items = noUrl['item'] as Array<{ request: Record<string, unknown> }>;
     delete items[1]!.request['url'];
-    error = await appError(runSmoke({ collection: noUrl, baseUrl: fleet.url }));
+    error = await appErrorOf(runSmoke({ collection: noUrl, baseUrl: fleet.url }));
     expect(error.code).toBe('smoke_collection_invalid');
     expect(error.message).toContain('collection.item[1].request.url is missing');
 
-    error = await appError(runSmoke({ collection: { info: { name: 'x' } }, baseUrl: fleet.url }));
+    error = await appErrorOf(runSmoke({ collection: { info: { name: 'x' } }, baseUrl: fleet.url }));
     expect(error.message).toContain('collection.item is missing');
 
-    error = await appError(
+    error = await appErrorOf(
       runSmoke({
         collection: { info: { name: 'x' }, item: [{ name: 'folder', item: [] }] },
         baseUrl: fleet.url,
@@ -209,7 +202,7 @@ describe('smoke gate (real newman in a child process, loopback fleet)', () => {
     );
     expect(error.message).toContain('holds no requests');
 
-    error = await appError(
+    error = await appErrorOf(
       runSmoke({ collection: { name: 'old', requests: [{ url: 'x' }] }, baseUrl: fleet.url }),
     );
     expect(error.message).toContain('Postman v1 collection');
@@ -217,7 +210,7 @@ describe('smoke gate (real newman in a child process, loopback fleet)', () => {
   });
 
   it('says where it looked when the newman runner file is missing (a build that did not copy it)', async () => {
-    const error = await appError(
+    const error = await appErrorOf(
       runSmoke({
         collection: smokeCollection(),
         baseUrl: fleet.url,
@@ -229,10 +222,12 @@ describe('smoke gate (real newman in a child process, loopback fleet)', () => {
   });
 
   it('rejects a bad base URL or delay naming the field', async () => {
-    let error = await appError(runSmoke({ collection: smokeCollection(), baseUrl: 'fleet.local' }));
+    let error = await appErrorOf(
+      runSmoke({ collection: smokeCollection(), baseUrl: 'fleet.local' }),
+    );
     expect(error.code).toBe('invalid_input');
     expect(error.message).toContain('baseUrl');
-    error = await appError(
+    error = await appErrorOf(
       runSmoke({ collection: smokeCollection(), baseUrl: fleet.url, delayRequestMs: -5 }),
     );
     expect(error.message).toContain('delayRequestMs');

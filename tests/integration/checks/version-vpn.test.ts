@@ -2,19 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { checkVersion } from '../../../src/main/core/checks/version';
 import { checkVpn } from '../../../src/main/core/checks/vpn';
 import type { NetworkInterfaces } from '../../../src/main/core/checks/vpn';
-import { AppError } from '../../../src/main/core/errors';
-import { closedPort, startServer } from './loopback';
+import { startServer } from './loopback';
 import type { Loopback } from './loopback';
-
-async function appError(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected an AppError');
-}
+import { appErrorOf } from '../../support/app-error';
+import { closedPort } from '../../support/ports';
 
 const COMMIT = '9f2c4e1a7b3d5f60812a4c6e8b0d2f4a6c8e0b1d';
 
@@ -102,16 +93,15 @@ describe('version check (loopback fleet)', () => {
 
   it('rejects bad input naming the field', async () => {
     expect(
-      (await appError(checkVersion({ url: 'nope', expectedVersion: '1' }))).detail?.['field'],
+      (await appErrorOf(checkVersion({ url: 'nope', expectedVersion: '1' }))).detail?.['field'],
     ).toBe('url');
     expect(
-      (await appError(checkVersion({ url: 'http://127.0.0.1:1', expectedVersion: ' ' }))).detail?.[
-        'field'
-      ],
+      (await appErrorOf(checkVersion({ url: 'http://127.0.0.1:1', expectedVersion: ' ' })))
+        .detail?.['field'],
     ).toBe('expectedVersion');
     expect(
       (
-        await appError(
+        await appErrorOf(
           checkVersion({ url: 'http://127.0.0.1:1', expectedVersion: '1', expectedCommit: 'main' }),
         )
       ).detail?.['field'],
@@ -212,7 +202,7 @@ describe('VPN check (injected interfaces, loopback listener)', () => {
   });
 
   it('rejects a bad CIDR or URL naming the field', async () => {
-    let error = await appError(
+    let error = await appErrorOf(
       checkVpn({
         permittedCidrs: ['10.8.0.0/16', '10.8.0.0/40'],
         validationUrl: 'http://127.0.0.1:1',
@@ -220,9 +210,9 @@ describe('VPN check (injected interfaces, loopback listener)', () => {
     );
     expect(error.code).toBe('invalid_input');
     expect(error.message).toContain("permittedCidrs[1] '10.8.0.0/40' is not a CIDR");
-    error = await appError(checkVpn({ permittedCidrs: [], validationUrl: 'http://127.0.0.1:1' }));
+    error = await appErrorOf(checkVpn({ permittedCidrs: [], validationUrl: 'http://127.0.0.1:1' }));
     expect(error.detail?.['field']).toBe('permittedCidrs');
-    error = await appError(
+    error = await appErrorOf(
       checkVpn({ permittedCidrs: ['10.0.0.0/8'], validationUrl: '127.0.0.1:8080' }),
     );
     expect(error.detail?.['field']).toBe('validationUrl');

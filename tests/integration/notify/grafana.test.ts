@@ -1,8 +1,7 @@
 import { createServer as createHttpServer } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../../src/main/core/errors';
+import { type AppError } from '../../../src/main/core/errors';
 import {
   annotateDashboard,
   createAnnotation,
@@ -12,6 +11,8 @@ import {
 } from '../../../src/main/core/notify/grafana';
 import { startSandbox, type Sandbox } from '../../../src/main/core/sandbox/index';
 import { tempDir } from '../../support/temp';
+import { appErrorOf } from '../../support/app-error';
+import { closedPort } from '../../support/ports';
 
 // The Grafana client against the sandbox's simulated Grafana, over real HTTP on 127.0.0.1.
 process.env['GREENLIGHT_LOG'] = 'silent';
@@ -31,23 +32,6 @@ type GrafanaState = {
 };
 const grafanaState = async () =>
   ((await (await fetch(sandbox.controlUrl)).json()) as GrafanaState).integrations.grafana;
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
-
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  return error as AppError;
-}
 
 /** Whatever an error shows anywhere (message and detail), to look for a secret in. */
 const shown = (e: AppError): string => JSON.stringify({ message: e.message, detail: e.detail });
@@ -89,7 +73,7 @@ describe('annotating a Grafana dashboard', () => {
   });
 
   it('names what it searched and the nearest titles when no dashboard matches', async () => {
-    const error = await failure(
+    const error = await appErrorOf(
       findDashboard(sandbox.integrations.grafana, 'Fixnado / Platfrom Health'),
     );
     expect(error.code).toBe('grafana-dashboard-not-found');
@@ -107,7 +91,7 @@ describe('annotating a Grafana dashboard', () => {
       token: 'glsa_wrongTokenValue_1234567890',
     };
     const before = await grafanaState();
-    const error = await failure(
+    const error = await appErrorOf(
       annotateDashboard(wrong, {
         dashboard: 'Fixnado / Platform Health',
         time: Date.now(),
@@ -126,7 +110,7 @@ describe('annotating a Grafana dashboard', () => {
   });
 
   it("passes on Grafana's own short message for another refusal (an unknown dashboard uid)", async () => {
-    const error = await failure(
+    const error = await appErrorOf(
       createAnnotation(sandbox.integrations.grafana, {
         dashboardUID: 'no-such-dashboard',
         time: Date.now(),
@@ -143,7 +127,7 @@ describe('annotating a Grafana dashboard', () => {
   it('reports an unreachable Grafana by host only, as retryable, without the token', async () => {
     const port = await closedPort();
     const token = 'glsa_tokenForAClosedPort_0987654321';
-    const error = await failure(
+    const error = await appErrorOf(
       findDashboard(
         { url: `http://127.0.0.1:${port}/grafana`, token },
         'Fixnado / Platform Health',
@@ -166,7 +150,7 @@ describe('annotating a Grafana dashboard', () => {
     const { port } = echo.address() as { port: number };
     const token = 'glsa_echoedBackByAProxy_5555555555';
     try {
-      const error = await failure(
+      const error = await appErrorOf(
         findDashboard({ url: `http://127.0.0.1:${port}`, token }, 'Platform Health'),
       );
       expect(error.code).toBe('grafana-rejected');
@@ -199,7 +183,7 @@ describe('annotating a Grafana dashboard', () => {
     const { port } = other.address() as { port: number };
     const grafana = { url: `http://127.0.0.1:${port}`, token: 'glsa_readOnlyToken_000' };
     try {
-      const ambiguous = await failure(findDashboard(grafana, 'Platform Health'));
+      const ambiguous = await appErrorOf(findDashboard(grafana, 'Platform Health'));
       expect(ambiguous.code).toBe('grafana-dashboard-ambiguous');
       expect(ambiguous.message).toContain(
         '"Fixnado / Platform Health", "Payments / Platform Health"',
@@ -208,7 +192,7 @@ describe('annotating a Grafana dashboard', () => {
       expect(found.uid).toBe('b');
       // A protocol-relative link from Grafana is not turned into a link to another host.
       expect((await findDashboard(grafana, 'Fixnado / Platform Health')).url).toBeUndefined();
-      const forbidden = await failure(
+      const forbidden = await appErrorOf(
         createAnnotation(grafana, { dashboardUID: 'b', time: 1, tags: [], text: 'x' }),
       );
       expect(forbidden.code).toBe('grafana-rejected');

@@ -1,8 +1,8 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../../src/main/core/errors';
 import { postToSlack } from '../../../src/main/core/notify/slack';
 import { startSandbox, type Sandbox } from '../../../src/main/core/sandbox/index';
+import { appErrorOf } from '../../support/app-error';
+import { closedPort } from '../../support/ports';
 
 // postToSlack against the sandbox's simulated Slack incoming webhook, over real HTTP on 127.0.0.1.
 process.env['GREENLIGHT_LOG'] = 'silent';
@@ -18,24 +18,6 @@ const posted = async (): Promise<string[]> =>
     (m) => m.text,
   );
 
-/** A loopback port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
-
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  return error as AppError;
-}
-
 describe('posting to a Slack incoming webhook', () => {
   it('posts the text; the sandbox shows what it received', async () => {
     const r = await postToSlack(
@@ -48,7 +30,7 @@ describe('posting to a Slack incoming webhook', () => {
 
   it("refuses with Slack's own answer when the webhook is unknown, without repeating the webhook's secret path", async () => {
     const wrong = sandbox.integrations.slackWebhookUrl.replace(/[^/]+$/, 'revokedWebhookSecret99');
-    const error = await failure(postToSlack(wrong, 'hello'));
+    const error = await appErrorOf(postToSlack(wrong, 'hello'));
     expect(error.code).toBe('slack-rejected');
     expect(error.message).toContain('HTTP 404 no_service');
     expect(error.detail).toMatchObject({ status: 404 });
@@ -60,7 +42,7 @@ describe('posting to a Slack incoming webhook', () => {
   it('reports an unreachable Slack by host only, as retryable', async () => {
     const port = await closedPort();
     const url = `http://127.0.0.1:${port}/services/T0/B0/secretPartOfTheWebhook`;
-    const error = await failure(postToSlack(url, 'hello'));
+    const error = await appErrorOf(postToSlack(url, 'hello'));
     expect(error.code).toBe('slack-unreachable');
     expect(error.message).toContain(`127.0.0.1:${port}`);
     expect(error.message).toContain('ECONNREFUSED');

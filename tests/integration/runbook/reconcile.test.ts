@@ -88,6 +88,16 @@ async function setup(
   return { sandbox, store, env, provider, dataDir };
 }
 
+/** An engine on the store and provider with the default runbook, closed after the test. */
+async function openEngine(
+  store: EvidenceStore,
+  provider: EnvironmentProvider,
+): Promise<RunbookEngine> {
+  const engine = new RunbookEngine({ store, environments: provider, runbook: await loadRunbook() });
+  cleanups.push(() => engine.close());
+  return engine;
+}
+
 describe('reconciling an intent left without an outcome', () => {
   it('adopts the deployment CreateDeployment made just before the crash, and never creates a second one', async () => {
     const { store, env, provider } = await setup();
@@ -239,12 +249,7 @@ describe('a Grafana annotation across a restart', () => {
     { timeout: 180_000 },
     async () => {
       const { store, env, provider, sandbox } = await setup({ timeScale: 100 });
-      const engine = new RunbookEngine({
-        store,
-        environments: provider,
-        runbook: await loadRunbook(),
-      });
-      cleanups.push(() => engine.close());
+      const engine = await openEngine(store, provider);
       const run = await engine.start({ environment: 'sandbox', version: '1.5.1', rehearsal: true });
       // Grafana made the annotation, but the answer never came back: the attempt is recorded as failed.
       const { intentId, made } = await grafanaIntent(store, env, run.id, { made: true });
@@ -276,12 +281,7 @@ describe('a Grafana that refuses the token', () => {
     async () => {
       const token = 'glsa_revokedTokenOfTheEnvironment_42';
       const { store, provider, sandbox } = await setup({ grafanaToken: token, timeScale: 100 });
-      const engine = new RunbookEngine({
-        store,
-        environments: provider,
-        runbook: await loadRunbook(),
-      });
-      cleanups.push(() => engine.close());
+      const engine = await openEngine(store, provider);
       const run = await engine.start({ environment: 'sandbox', version: '1.5.1', rehearsal: true });
       // Walk unattended until the deployment has succeeded and the steps after it are launched, then stop
       // walking: an operator, not the rehearsal's policy, decides about a failed annotation.
@@ -334,12 +334,7 @@ describe('notices', () => {
     cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/services/T000/B000/XXXX`;
     const { store, provider, env } = await setup({ slackWebhook: url });
-    const engine = new RunbookEngine({
-      store,
-      environments: provider,
-      runbook: await loadRunbook(),
-    });
-    cleanups.push(() => engine.close());
+    const engine = await openEngine(store, provider);
     const run = await engine.start({ environment: 'sandbox', version: '1.5.1' });
 
     const before = await engine.notices(run.id);
@@ -384,12 +379,7 @@ describe('notices', () => {
 
   it("posts to the sandbox's simulated Slack when the environment configures none", async () => {
     const { store, provider, sandbox } = await setup();
-    const engine = new RunbookEngine({
-      store,
-      environments: provider,
-      runbook: await loadRunbook(),
-    });
-    cleanups.push(() => engine.close());
+    const engine = await openEngine(store, provider);
     const run = await engine.start({ environment: 'sandbox', version: '1.5.1' });
     const before = await engine.notices(run.id);
     expect(before.isSlackConfigured).toBe(true);
@@ -413,12 +403,7 @@ describe('notices', () => {
 
   it('says so, and journals it, when no webhook is configured', async () => {
     const { store, provider } = await setup({ noIntegrations: true });
-    const engine = new RunbookEngine({
-      store,
-      environments: provider,
-      runbook: await loadRunbook(),
-    });
-    cleanups.push(() => engine.close());
+    const engine = await openEngine(store, provider);
     const run = await engine.start({ environment: 'sandbox', version: '1.5.1' });
     const sent = await engine.sendSlack(run.id);
     expect(sent.sent).toBe(false);
