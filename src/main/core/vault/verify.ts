@@ -45,7 +45,7 @@ export type BundleReport = {
 
 /**
  * A journal entry's hash as it was recorded outside the bundle at the time (the release notice posted to Slack
- * quotes `#seq sha256`). The manifest and SHA256SUMS are written by whoever writes the bundle, so a journal rewritten
+ * quotes `SEQ:HASH`). The manifest and SHA256SUMS are written by whoever writes the bundle, so a journal rewritten
  * together with both still verifies; an entry hash someone else holds does not move with them.
  */
 export type Witness = { seq: number; hash: string };
