@@ -11,8 +11,10 @@ import type { ScenarioName } from '../../../src/main/core/sandbox/scenarios';
 import { parseWitness, verifyBundle } from '../../../src/main/core/vault/verify';
 
 // Every scenario end to end through the engine (real sandbox over HTTP, real SDK, real SQLite, real newman).
-// Scenarios that never reach the validation gates run at 1200x; those whose gates must fit in the (scaled) 20-minute
-// Ready window run at 100x, so a 12 s window holds newman and a 1,000-sample probe on a busy 2-core machine.
+// Scenarios that never reach the validation gates run at 1200x. Those whose gates must fit in the (scaled) 20-minute
+// Ready window run at GATES_TIME_SCALE: a 24 s window holds newman (5-7 s when the machine is loaded) and a
+// 1,000-sample probe with room to spare; at 100x the 12 s window ran out now and then on a loaded machine.
+const GATES_TIME_SCALE = 50;
 process.env['GREENLIGHT_LOG'] = 'silent';
 const dirs: string[] = [];
 const sandboxes: Sandbox[] = [];
@@ -118,9 +120,9 @@ describe('rehearsals through the validation gates', () => {
     { timeout: 180_000 },
     async () => {
       // The test's own sandbox (as the embedded one would be), so its control state can be read after the run.
-      const sandbox = await startSandbox({ scenario: 'happy', timeScale: 100 });
+      const sandbox = await startSandbox({ scenario: 'happy', timeScale: GATES_TIME_SCALE });
       sandboxes.push(sandbox);
-      const r = await run('happy', 100, sandbox);
+      const r = await run('happy', GATES_TIME_SCALE, sandbox);
       const received = await integrationsOf(sandbox);
       expect(r.judgement.problems, r.view.headline).toEqual([]);
       expect(r.view.outcome).toBe('released');
@@ -202,9 +204,8 @@ describe('rehearsals through the validation gates', () => {
     },
   );
 
-  // At 40x, not 100x: the Ready window is then 30 s of real time. A throttled ContinueDeployment or GetDeployment
-  // waits out the SDK's backoff in real seconds, and newman alone can take 5-7 s on a loaded machine, so the 12 s
-  // window at 100x ran out now and then (deployment Stopped TIMEOUT), whatever the probe did. ~45 s of wall time.
+  // At 40x: the Ready window is then 30 s of real time. A throttled ContinueDeployment or GetDeployment waits out
+  // the SDK's backoff in real seconds on top of newman and the probe. ~45 s of wall time.
   it('throttling: released despite it', { timeout: 240_000 }, async () => {
     const r = await run('throttling', 40);
     expect(r.judgement.problems, r.view.headline).toEqual([]);
@@ -215,7 +216,7 @@ describe('rehearsals through the validation gates', () => {
     'smoke-fails: the smoke gate fails, nothing shifts, stopped with rollback',
     { timeout: 180_000 },
     async () => {
-      const r = await run('smoke-fails', 100);
+      const r = await run('smoke-fails', GATES_TIME_SCALE);
       expect(r.judgement.problems, r.view.headline).toEqual([]);
       expect(r.view.smoke?.passed).toBe(false);
       expect(r.view.smoke?.requests.find((q) => q.status === 500)?.url).toContain(
@@ -230,7 +231,7 @@ describe('rehearsals through the validation gates', () => {
     'slow-green: the load gate fails on p95, nothing shifts, stopped with rollback',
     { timeout: 180_000 },
     async () => {
-      const r = await run('slow-green', 100);
+      const r = await run('slow-green', GATES_TIME_SCALE);
       expect(r.judgement.problems, r.view.headline).toEqual([]);
       expect(r.view.probe?.passed).toBe(false);
       expect(r.view.probe?.p95Ms).toBeGreaterThanOrEqual(450);
@@ -241,7 +242,7 @@ describe('rehearsals through the validation gates', () => {
     "alarm-rollback: CodeDeploy's automatic rollback is noticed and recorded",
     { timeout: 180_000 },
     async () => {
-      const r = await run('alarm-rollback', 100);
+      const r = await run('alarm-rollback', GATES_TIME_SCALE);
       expect(r.judgement.problems, r.view.headline).toEqual([]);
       expect(r.view.outcome).toBe('rolled-back');
       expect(stepState(r, 'approve-traffic-shift')).toBe('passed');
