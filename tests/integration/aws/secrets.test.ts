@@ -1,13 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { createServer, request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkSecrets, createAwsSession, runPreflight } from '../../../src/main/core/aws';
 import { setLogSink } from '../../../src/main/core/log';
 import { appRoot } from '../../../src/main/core/paths';
 import { greenlight } from '../../support/greenlight-cli';
-import { sandboxSession } from './support';
+import { answeringProxy, sandboxSession, type ScriptedAnswer } from './support';
 
 const canaries = ['CANARY-db-7f3a', 'CANARY-jwt-91bc', 'CANARY-plain-55e1'];
 const fakeSecrets: Record<string, string> = {
@@ -19,65 +17,35 @@ const fakeSecrets: Record<string, string> = {
 };
 
 /** Secrets Manager answered by this test (canary values); every other call goes on to the sandbox. */
-async function secretsFront(upstream: string) {
-  const up = new URL(upstream);
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const target = String(req.headers['x-amz-target'] ?? '');
-      const reply = (status: number, payload: unknown) => {
-        res.writeHead(status, {
-          'content-type': 'application/x-amz-json-1.1',
-          'x-amzn-requestid': 'req-canary',
-        });
-        res.end(JSON.stringify(payload));
-      };
-      if (target.startsWith('secretsmanager.')) {
-        const id = (JSON.parse(body) as { SecretId: string }).SecretId;
-        const value = fakeSecrets[id];
-        if (value === undefined) {
-          reply(400, {
-            __type: 'ResourceNotFoundException',
-            message: "Secrets Manager can't find the specified secret.",
-          });
-        } else if (target.endsWith('.DescribeSecret')) {
-          reply(200, {
-            ARN: `arn:aws:secretsmanager:us-east-1:111122223333:secret:${id}-AbCdEf`,
-            Name: id,
-          });
-        } else {
-          reply(200, {
-            ARN: `arn:aws:secretsmanager:us-east-1:111122223333:secret:${id}-AbCdEf`,
-            Name: id,
-            SecretString: value,
-            VersionId: 'v1',
-          });
-        }
-        return;
-      }
-      const forwarded = httpRequest(
-        {
-          host: up.hostname,
-          port: up.port,
-          method: req.method,
-          path: req.url,
-          headers: req.headers,
-        },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      forwarded.end(body);
+function secretsFront(upstream: string) {
+  const reply = (status: number, payload: unknown): ScriptedAnswer => ({
+    status,
+    payload,
+    requestId: 'req-canary',
+  });
+  return answeringProxy(upstream, (target, body) => {
+    if (!target.startsWith('secretsmanager.')) return undefined;
+    const id = (JSON.parse(body) as { SecretId: string }).SecretId;
+    const value = fakeSecrets[id];
+    if (value === undefined) {
+      return reply(400, {
+        __type: 'ResourceNotFoundException',
+        message: "Secrets Manager can't find the specified secret.",
+      });
+    }
+    if (target.endsWith('.DescribeSecret')) {
+      return reply(200, {
+        ARN: `arn:aws:secretsmanager:us-east-1:111122223333:secret:${id}-AbCdEf`,
+        Name: id,
+      });
+    }
+    return reply(200, {
+      ARN: `arn:aws:secretsmanager:us-east-1:111122223333:secret:${id}-AbCdEf`,
+      Name: id,
+      SecretString: value,
+      VersionId: 'v1',
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
 }
 
 /** The sandbox world's secret values (the fixture is the only place a test may read them from). */

@@ -57,6 +57,59 @@ export async function waitFor<T>(
   }
 }
 
+/** What a test answers instead of the sandbox: an HTTP status and an AWS JSON 1.1 body. */
+export type ScriptedAnswer = { status: number; payload: unknown; requestId?: string };
+
+/**
+ * A loopback front to the sandbox: `answer` sees each request's X-Amz-Target and body and either answers it (an
+ * AWS JSON 1.1 reply with a request id) or returns undefined to forward it to the sandbox unchanged. Lets a test
+ * meet what the sandbox never does.
+ */
+export async function answeringProxy(
+  upstream: string,
+  answer: (target: string, body: string) => ScriptedAnswer | undefined,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const up = new URL(upstream);
+  let answered = 0;
+  const server: Server = createServer((req: IncomingMessage, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const scripted = answer(String(req.headers['x-amz-target'] ?? ''), body);
+      if (scripted !== undefined) {
+        answered += 1;
+        res.writeHead(scripted.status, {
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amzn-requestid': scripted.requestId ?? `req-scripted-${answered}`,
+        });
+        res.end(JSON.stringify(scripted.payload));
+        return;
+      }
+      const forwarded = httpRequest(
+        {
+          host: up.hostname,
+          port: up.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+        },
+        (reply) => {
+          res.writeHead(reply.statusCode ?? 502, reply.headers);
+          reply.pipe(res);
+        },
+      );
+      forwarded.on('error', () => req.socket.destroy());
+      forwarded.end(body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
 export type ProxyDecision = 'forward' | 'reset-before-forwarding' | 'reset-after-forwarding';
 
 /**

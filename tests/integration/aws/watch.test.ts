@@ -1,5 +1,3 @@
-import { createServer, request as httpRequest, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
   createAwsSession,
@@ -7,7 +5,7 @@ import {
   type DeploymentObservation,
 } from '../../../src/main/core/aws';
 import { AppError } from '../../../src/main/core/errors';
-import { sandboxSession } from './support';
+import { answeringProxy, sandboxSession, type ScriptedAnswer } from './support';
 
 type Step = {
   status: string;
@@ -21,102 +19,71 @@ type Step = {
  * sandbox. Lets the watcher meet what the sandbox never does: unknown statuses, a throttled poll, an out-of-band
  * stop with a rollback.
  */
-async function scriptedCodeDeploy(upstream: string, steps: Step[]) {
-  const up = new URL(upstream);
+function scriptedCodeDeploy(upstream: string, steps: Step[]) {
   let index = 0;
   // The target answers as of the last GetDeployment.
   let current: Step = steps[0] ?? { status: 'Succeeded' };
-  const reply = (res: ServerResponse, status: number, payload: unknown) => {
-    res.writeHead(status, {
-      'content-type': 'application/x-amz-json-1.1',
-      'x-amzn-requestid': `req-${index}`,
-    });
-    res.end(JSON.stringify(payload));
-  };
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const target = String(req.headers['x-amz-target'] ?? '');
-      if (target.endsWith('.GetDeployment')) {
-        const step = steps[Math.min(index, steps.length - 1)] ?? { status: 'Succeeded' };
-        current = step;
-        index += 1;
-        if (step.throttle) {
-          reply(res, 400, { __type: 'ThrottlingException', message: 'Rate exceeded' });
-          return;
-        }
-        reply(res, 200, {
-          deploymentInfo: {
-            deploymentId: 'd-SCRIPTED',
-            status: step.status,
-            blueGreenDeploymentConfiguration: {
-              deploymentReadyOption: { actionOnTimeout: 'STOP_DEPLOYMENT', waitTimeInMinutes: 20 },
-              terminateBlueInstancesOnDeploymentSuccess: {
-                action: 'TERMINATE',
-                terminationWaitTimeInMinutes: 10,
-              },
-            },
-            ...step.extra,
-          },
-        });
-        return;
-      }
-      if (target.endsWith('.GetDeploymentTarget')) {
-        const step = current;
-        if (!step.targetStarted) {
-          reply(res, 400, {
-            __type: 'DeploymentNotStartedException',
-            message: 'The specified deployment has not started',
-          });
-          return;
-        }
-        reply(res, 200, {
-          deploymentTarget: {
-            deploymentTargetType: 'ECSTarget',
-            ecsTarget: {
-              deploymentId: 'd-SCRIPTED',
-              targetId: 'fixnado-sandbox-cluster:fixnado-sandbox-app',
-              status: step.status,
-              lifecycleEvents: [
-                { lifecycleEventName: 'BeforeInstall', status: 'Succeeded' },
-                { lifecycleEventName: 'Install', status: 'InProgress' },
-              ],
-              taskSetsInfo: [
-                {
-                  identifer: 'ecs-svc/1',
-                  taskSetLabel: 'Blue',
-                  trafficWeight: 100,
-                  status: 'PRIMARY',
-                },
-              ],
-            },
-          },
-        });
-        return;
-      }
-      const forwarded = httpRequest(
-        {
-          host: up.hostname,
-          port: up.port,
-          method: req.method,
-          path: req.url,
-          headers: req.headers,
-        },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      forwarded.end(body);
-    });
+  const reply = (status: number, payload: unknown): ScriptedAnswer => ({
+    status,
+    payload,
+    requestId: `req-${index}`,
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
+  return answeringProxy(upstream, (target) => {
+    if (target.endsWith('.GetDeployment')) {
+      const step = steps[Math.min(index, steps.length - 1)] ?? { status: 'Succeeded' };
+      current = step;
+      index += 1;
+      if (step.throttle) {
+        return reply(400, { __type: 'ThrottlingException', message: 'Rate exceeded' });
+      }
+      return reply(200, {
+        deploymentInfo: {
+          deploymentId: 'd-SCRIPTED',
+          status: step.status,
+          blueGreenDeploymentConfiguration: {
+            deploymentReadyOption: { actionOnTimeout: 'STOP_DEPLOYMENT', waitTimeInMinutes: 20 },
+            terminateBlueInstancesOnDeploymentSuccess: {
+              action: 'TERMINATE',
+              terminationWaitTimeInMinutes: 10,
+            },
+          },
+          ...step.extra,
+        },
+      });
+    }
+    if (target.endsWith('.GetDeploymentTarget')) {
+      const step = current;
+      if (!step.targetStarted) {
+        return reply(400, {
+          __type: 'DeploymentNotStartedException',
+          message: 'The specified deployment has not started',
+        });
+      }
+      return reply(200, {
+        deploymentTarget: {
+          deploymentTargetType: 'ECSTarget',
+          ecsTarget: {
+            deploymentId: 'd-SCRIPTED',
+            targetId: 'fixnado-sandbox-cluster:fixnado-sandbox-app',
+            status: step.status,
+            lifecycleEvents: [
+              { lifecycleEventName: 'BeforeInstall', status: 'Succeeded' },
+              { lifecycleEventName: 'Install', status: 'InProgress' },
+            ],
+            taskSetsInfo: [
+              {
+                identifer: 'ecs-svc/1',
+                taskSetLabel: 'Blue',
+                trafficWeight: 100,
+                status: 'PRIMARY',
+              },
+            ],
+          },
+        },
+      });
+    }
+    return undefined;
+  });
 }
 
 const quick = {
